@@ -1,0 +1,67 @@
+/**
+ * Sandbox + relay on loopback, wired together with the development client registration: what `npm start`,
+ * the end-to-end tests and the benchmarks run the extension against.
+ */
+import { startRelay, type RelayServer } from '../src/relay/node';
+import type { AccessLogEntry } from '../src/relay/middleware/access-log';
+import type { RelayEnv } from '../src/relay/config';
+import { DEV_CLIENT, startSandbox, type SandboxServer } from '../src/sandbox/node';
+import type { SandboxOptions } from '../src/sandbox/state';
+import { base64url } from '../src/shared/random';
+
+export interface DevStack {
+  sandbox: SandboxServer;
+  relay: RelayServer;
+  /** Every access-log line the relay wrote, for tests that check nothing secret is logged. */
+  relayLog: AccessLogEntry[];
+  mode: 'oauth' | 'bridge';
+  close(): Promise<void>;
+}
+
+export interface DevStackOptions {
+  mode?: 'oauth' | 'bridge';
+  sandbox?: SandboxOptions;
+  sandboxPort?: number;
+  relayPort?: number;
+  /** Extra relay settings (token lifetimes, allowed origins…). */
+  relayEnv?: RelayEnv;
+  /** Where relay log lines go besides `relayLog`. */
+  log?: (entry: AccessLogEntry) => void;
+}
+
+/** The relay's environment for a sandbox at `sandboxUrl`: OAuth mode uses the sandbox's OAuth server, bridge mode its REST API. */
+export function relayEnvFor(mode: 'oauth' | 'bridge', sandboxUrl: string): RelayEnv {
+  return mode === 'oauth'
+    ? { RELAY_MODE: 'oauth', OAUTH_CLIENT_ID: DEV_CLIENT.clientId, OAUTH_CLIENT_SECRET: DEV_CLIENT.clientSecret, AGILE_BASE_URL: sandboxUrl }
+    : { RELAY_MODE: 'bridge', RELAY_SEAL_KEY: base64url(crypto.getRandomValues(new Uint8Array(32))), AGILE_BASE_URL: sandboxUrl };
+}
+
+/** @example const stack = await startDevStack({ mode: 'oauth' }); … await stack.close(); */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const mode = options.mode ?? 'oauth';
+  const sandbox = await startSandbox({ ...options.sandbox, port: options.sandboxPort ?? 0 });
+  const relayLog: AccessLogEntry[] = [];
+  let relay: RelayServer;
+  try {
+    relay = await startRelay({ ...relayEnvFor(mode, sandbox.url), ...options.relayEnv }, {
+      port: options.relayPort ?? 0,
+      log: (entry) => {
+        relayLog.push(entry);
+        options.log?.(entry);
+      },
+    });
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+  return {
+    sandbox,
+    relay,
+    relayLog,
+    mode,
+    close: async () => {
+      await relay.close();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Drives the built extension (dist/) in Chromium with puppeteer: launch with the extension installed, reach its
+ * service worker, configure it, open its popup on a page, sign in through a consent page. Used by `npm start`,
+ * the end-to-end tests and the benchmarks, so all three exercise the same real paths.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer';
+import type { Settings } from '../src/shared/settings';
+import { CHROMIUM_ARGS, findBrowser } from './browser';
+
+export const DIST = path.resolve(import.meta.dirname, '..', 'dist');
+
+export interface ExtensionBrowser {
+  browser: Browser;
+  extensionId: string;
+  /** The popup's page inside the extension, from the built manifest. */
+  popupPath: string;
+  optionsPath: string;
+  /** The running service worker (started again by Chromium if it was terminated). */
+  worker(): Promise<WebWorker>;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  executablePath?: string;
+  headless?: boolean;
+  /** Reuse a profile (to test a browser restart); by default a fresh temporary one, deleted on close. */
+  userDataDir?: string;
+}
+
+/** @example const ext = await launchWithExtension(); const worker = await ext.worker(); */
+export async function launchWithExtension(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
+  if (!existsSync(path.join(DIST, 'manifest.json'))) throw new Error('dist/ has no build: run `npm run build` first.');
+  const executablePath = options.executablePath ?? (await findBrowser());
+  const temporary = !options.userDataDir;
+  const userDataDir = options.userDataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'agile-crm-profile-')));
+  const headless = options.headless ?? true;
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless,
+    pipe: true,
+    enableExtensions: true,
+    userDataDir,
+    args: [...CHROMIUM_ARGS, ...(headless ? [] : ['--window-size=1280,860'])],
+    defaultViewport: headless ? { width: 1280, height: 800 } : null,
+  });
+  try {
+    const extensionId = await browser.installExtension(DIST);
+    const manifest = (await import(path.join(DIST, 'manifest.json'), { with: { type: 'json' } })).default as {
+      action: { default_popup: string };
+      options_ui: { page: string };
+    };
+    const isWorker = (candidate: Target) => candidate.type() === 'service_worker' && candidate.url().startsWith(`chrome-extension://${extensionId}/`);
+    const ready = (handle: WebWorker) => handle.evaluate(() => typeof chrome !== 'undefined' && !!chrome.runtime?.id).catch(() => false);
+    /**
+     * The live service worker. A terminated worker (idle, or `worker.close()`) lingers as a detached target for a
+     * moment and only starts again on an event, so this wakes it by opening an extension page when needed. The
+     * `chrome` global can appear a little after the target does, hence the readiness check.
+     */
+    const worker = async (): Promise<WebWorker> => {
+      const started = Date.now();
+      let woken = false;
+      while (Date.now() - started < 15_000) {
+        for (const target of browser.targets().filter(isWorker).reverse()) {
+          const handle = await target.worker().catch(() => null);
+          if (handle && (await ready(handle))) return handle;
+        }
+        if (!woken && Date.now() - started > 300) {
+          woken = true;
+          const page = await browser.newPage();
+          // The options page asks the worker for the settings, which starts it; its form appears once answered.
+          await page.goto(`chrome-extension://${extensionId}/${manifest.options_ui.page}`, { waitUntil: 'domcontentloaded' }).catch(() => undefined);
+          await page.waitForSelector('form', { timeout: 5_000 }).catch(() => undefined);
+          await page.close();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('The extension service worker did not start.');
+    };
+    return {
+      browser,
+      extensionId,
+      popupPath: manifest.action.default_popup,
+      optionsPath: manifest.options_ui.page,
+      worker,
+      close: async () => {
+        await browser.close().catch(() => undefined);
+        if (temporary) await rm(userDataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await browser.close().catch(() => undefined);
+    if (temporary) await rm(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Saves the extension's settings the way the options page does (through the worker's storage). */
+export async function configure(ext: ExtensionBrowser, settings: Settings): Promise<void> {
+  const worker = await ext.worker();
+  await worker.evaluate((value) => chrome.storage.local.set({ settings: value }), settings);
+}
+
+/**
+ * Opens the toolbar popup on `pageUrl` the way a click on the button does (`chrome.action.openPopup`) and returns
+ * the popup's page. Reuses a tab already showing that URL.
+ */
+export async function openPopup(ext: ExtensionBrowser, pageUrl: string): Promise<Page> {
+  const pages = await ext.browser.pages();
+  let page = pages.find((candidate) => candidate.url() === pageUrl);
+  if (!page) {
+    page = await ext.browser.newPage();
+    await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
+  }
+  await page.bringToFront();
+  const popupUrl = `chrome-extension://${ext.extensionId}/${ext.popupPath}`;
+  const worker = await ext.worker();
+  const [target] = await Promise.all([
+    ext.browser.waitForTarget((candidate) => candidate.url().startsWith(popupUrl), { timeout: 10_000 }),
+    worker.evaluate(() => chrome.action.openPopup()),
+  ]);
+  const popup = await target.asPage();
+  await popup.waitForSelector('#app > *');
+  return popup;
+}
+
+/**
+ * Clicks Sign in in the popup, waits for the consent page that `launchWebAuthFlow` opens (a URL starting with
+ * `consentUrl`), and lets `decide` act on it (click Allow, Deny, fill a form, or close it).
+ */
+export async function signInThrough(ext: ExtensionBrowser, popup: Page, consentUrl: string, decide: (consent: Page) => Promise<void>): Promise<void> {
+  const consentTarget = ext.browser.waitForTarget((target) => target.url().startsWith(consentUrl), { timeout: 15_000 });
+  await popup.locator('button.btn-primary').click();
+  const consent = await (await consentTarget).asPage();
+  await consent.waitForSelector('form, main');
+  await decide(consent);
+}
+
+/** Waits until the worker's storage holds a grant (sign-in finished) or `timeoutMs` passes. */
+export async function waitForSignIn(ext: ExtensionBrowser, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const worker = await ext.worker();
+    if (await worker.evaluate(async () => !!(await chrome.storage.local.get('grant')).grant)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Sign-in did not complete.');
+}
+
+/** Everything the extension keeps, from both storage areas, as one JSON string (for "no token left" checks). */
+export async function dumpStorage(ext: ExtensionBrowser): Promise<string> {
+  const worker = await ext.worker();
+  return worker.evaluate(async () => JSON.stringify({ local: await chrome.storage.local.get(null), session: await chrome.storage.session.get(null) }));
+}

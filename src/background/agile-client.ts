@@ -1,0 +1,261 @@
+/**
+ * The Agile CRM REST client, faithful to the API's documented behaviour and observed quirks:
+ *
+ * - always `Accept: application/json` (Agile answers XML otherwise);
+ * - 204 / an empty body / `null` mean "not found", never an error;
+ * - batch lookups answer `null` (or nothing) for misses, so results are matched by email, not by position;
+ * - an email in a path is percent-encoded, `+` as %2B (Agile reads a raw `+` as a space);
+ * - 400 duplicate-email and 406 contact-limit answers become messages a rep understands;
+ * - 429 / 5xx / network failures are retried a bounded number of times, honouring `Retry-After`;
+ * - a 401 triggers one token refresh and one retry.
+ *
+ * Contacts, notes, tasks and deals are parsed by the shared model, never here.
+ */
+import { ContactParseError, contactEmails, parseContact, type Contact } from '../shared/contact';
+import { AppError } from '../shared/errors';
+import type { NewContact, NewTask } from '../shared/messages';
+import { parseDeals, parseNotes, parseTasks, type Deal, type Note, type Task } from '../shared/records';
+import type { AccessGrant } from './auth';
+
+export interface AgileClientOptions {
+  getAccessToken(failedToken?: string): Promise<AccessGrant>;
+  fetch?: typeof fetch;
+  /** Emails per batch lookup request. */
+  batchSize?: number;
+  timeoutMs?: number;
+  /** Retries after the first attempt, for 429 / 5xx / network failures. */
+  retries?: number;
+  /** Longest `Retry-After` the client will wait; a longer one fails at once with "try again later". */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Body = { form: URLSearchParams } | { json: unknown };
+
+interface Call {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  body?: Body;
+  /** Safe to send again after a network failure (reads; writes are retried only when refused with 429). */
+  idempotent: boolean;
+}
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+export function newContactProperties(input: NewContact): Array<Record<string, string>> {
+  const properties: Array<Record<string, string>> = [
+    { type: 'SYSTEM', name: 'first_name', value: input.firstName.trim() },
+    { type: 'SYSTEM', name: 'email', value: input.email.trim(), subtype: 'work' },
+  ];
+  if (input.lastName.trim()) properties.push({ type: 'SYSTEM', name: 'last_name', value: input.lastName.trim() });
+  if (input.company.trim()) properties.push({ type: 'SYSTEM', name: 'company', value: input.company.trim() });
+  if (input.title.trim()) properties.push({ type: 'SYSTEM', name: 'title', value: input.title.trim() });
+  if (input.phone.trim()) properties.push({ name: 'phone', value: input.phone.trim(), subtype: 'work' });
+  return properties;
+}
+
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+/** Agile's own words for a 400 are usually the best explanation; keep them short and plain. */
+async function failureFor(response: Response): Promise<AppError> {
+  const text = (await response.text().catch(() => '')).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (response.status === 400 && /duplicate/i.test(text)) {
+    return new AppError('duplicate', 'A contact with this email address is already in Agile CRM.');
+  }
+  if (response.status === 406) return new AppError('limit', 'Your Agile CRM plan’s contact limit is reached, so the contact was not added.');
+  if (response.status === 400) return new AppError('bad_input', text ? `Agile CRM refused this: ${text}` : 'Agile CRM refused this request.');
+  if (response.status === 403) return new AppError('rejected', 'Your Agile CRM user is not allowed to do this.');
+  if (response.status === 404) return new AppError('not_found', 'Agile CRM does not have this record (any more).');
+  if (response.status === 429) return new AppError('rate_limited', 'Agile CRM is busy. Try again in a minute.');
+  if (response.status >= 500) return new AppError('server', `Agile CRM is having trouble (error ${response.status}). Try again in a moment.`);
+  return new AppError('server', `Agile CRM answered with an unexpected status (${response.status}).`);
+}
+
+/**
+ * @example
+ * const agile = createAgileClient({ getAccessToken });
+ * const found = await agile.findByEmails(['ada@example.com']); // Map { 'ada@example.com' => Contact }
+ */
+export function createAgileClient(options: AgileClientOptions) {
+  const fetcher = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const batchSize = options.batchSize ?? 50;
+  const timeoutMs = options.timeoutMs ?? 8_000;
+  const retries = options.retries ?? 2;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  async function send(call: Call, grant: AccessGrant): Promise<Response> {
+    const headers = new Headers({ Accept: 'application/json', Authorization: `Bearer ${grant.token}` });
+    let body: BodyInit | undefined;
+    if (call.body && 'form' in call.body) {
+      headers.set('Content-Type', 'application/x-www-form-urlencoded');
+      body = call.body.form;
+    } else if (call.body) {
+      headers.set('Content-Type', 'application/json');
+      body = JSON.stringify(call.body.json);
+    }
+    try {
+      return await fetcher(`${grant.apiBase}/${call.path}`, { method: call.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new AppError('timeout', `Agile CRM did not answer within ${Math.round(timeoutMs / 1000)} seconds. Try again.`);
+      }
+      throw new AppError('unreachable', 'Agile CRM is not reachable. Check your connection.');
+    }
+  }
+
+  /** Sends with retries and one refresh-on-401; resolves with the successful response. */
+  async function exchange(call: Call): Promise<Response> {
+    let grant = await options.getAccessToken();
+    let refreshed = false;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await send(call, grant);
+      } catch (error) {
+        if (call.idempotent && attempt < retries) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        throw error;
+      }
+      if (response.status === 401 && !refreshed) {
+        await response.body?.cancel();
+        refreshed = true;
+        grant = await options.getAccessToken(grant.token);
+        attempt--;
+        continue;
+      }
+      if (response.status === 401) {
+        await response.body?.cancel();
+        throw new AppError('signed_out', 'Agile CRM no longer accepts this sign-in. Sign in again.');
+      }
+      const retryable = RETRYABLE.has(response.status) && (call.idempotent || response.status === 429);
+      if (retryable && attempt < retries) {
+        const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoff(attempt);
+        if (wait <= maxRetryAfterMs) {
+          await response.body?.cancel();
+          await sleep(wait);
+          continue;
+        }
+      }
+      if (response.status >= 200 && response.status < 300) return response;
+      throw await failureFor(response);
+    }
+  }
+
+  /** 204, an empty body and `null` are all "nothing there". */
+  async function json(call: Call): Promise<unknown> {
+    const response = await exchange(call);
+    const text = await response.text();
+    if (response.status === 204 || !text.trim()) return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AppError('server', 'Agile CRM answered with something that is not JSON.');
+    }
+  }
+
+  const contactOrNull = (value: unknown): Contact | null => {
+    if (value === null || value === undefined) return null;
+    try {
+      return parseContact(value);
+    } catch (error) {
+      if (error instanceof ContactParseError) return null;
+      throw error;
+    }
+  };
+
+  const get = (path: string): Call => ({ method: 'GET', path, idempotent: true });
+  const contactPath = (id: string) => `contacts/${encodeURIComponent(id)}`;
+
+  return {
+    /** Looks up many emails in ⌈n ÷ batchSize⌉ requests; the answer maps each found email to its contact. */
+    async findByEmails(emails: readonly string[]): Promise<Map<string, Contact>> {
+      const wanted = [...new Set(emails.map((email) => email.toLowerCase()))];
+      const chunks: string[][] = [];
+      for (let i = 0; i < wanted.length; i += batchSize) chunks.push(wanted.slice(i, i + batchSize));
+      const answers = await Promise.all(chunks.map((chunk) =>
+        json({ method: 'POST', path: 'contacts/search/email', body: { form: new URLSearchParams({ email_ids: JSON.stringify(chunk) }) }, idempotent: true })));
+      const wantedSet = new Set(wanted);
+      const found = new Map<string, Contact>();
+      for (const answer of answers) {
+        for (const item of Array.isArray(answer) ? answer : []) {
+          const contact = contactOrNull(item);
+          if (contact) for (const email of contactEmails(contact)) if (wantedSet.has(email)) found.set(email, contact);
+        }
+      }
+      return found;
+    },
+
+    async findByEmail(email: string): Promise<Contact | null> {
+      return contactOrNull(await json(get(`contacts/search/email/${encodeURIComponent(email.trim())}`)));
+    },
+
+    async getContact(id: string): Promise<Contact | null> {
+      return contactOrNull(await json(get(contactPath(id))));
+    },
+
+    /** Full-text search by name, company or email (all three parameters are required by Agile). */
+    async search(query: string, pageSize = 20): Promise<Contact[]> {
+      const params = new URLSearchParams({ q: query.trim(), page_size: String(pageSize), type: 'PERSON' });
+      const answer = await json(get(`search?${params}`));
+      return (Array.isArray(answer) ? answer : []).map(contactOrNull).filter((contact): contact is Contact => contact !== null);
+    },
+
+    async notes(id: string): Promise<Note[]> {
+      return parseNotes(await json(get(`${contactPath(id)}/notes`)));
+    },
+    async tasks(id: string): Promise<Task[]> {
+      return parseTasks(await json(get(`${contactPath(id)}/tasks/sort`)));
+    },
+    async deals(id: string): Promise<Deal[]> {
+      return parseDeals(await json(get(`${contactPath(id)}/deals`)));
+    },
+
+    async createContact(input: NewContact): Promise<Contact> {
+      const created = contactOrNull(await json({
+        method: 'POST', path: 'contacts', idempotent: false,
+        body: { json: { type: 'PERSON', tags: input.tags, properties: newContactProperties(input) } },
+      }));
+      if (!created) throw new AppError('server', 'Agile CRM did not return the new contact.');
+      return created;
+    },
+
+    async addNote(id: string, subject: string, description: string): Promise<Note> {
+      const [note] = parseNotes([await json({ method: 'POST', path: 'notes', idempotent: false, body: { json: { subject, description, contact_ids: [id] } } })]);
+      if (!note) throw new AppError('server', 'Agile CRM did not return the new note.');
+      return note;
+    },
+
+    async addTask(id: string, task: NewTask): Promise<Task> {
+      const [created] = parseTasks([await json({
+        method: 'POST', path: 'tasks', idempotent: false,
+        body: { json: { subject: task.subject, type: task.type, priority_type: task.priority, due: task.due, contacts: [id] } },
+      })]);
+      if (!created) throw new AppError('server', 'Agile CRM did not return the new task.');
+      return created;
+    },
+
+    /** Adds or removes tags; Agile answers with the updated contact. */
+    async editTags(id: string, tags: string[], mode: 'add' | 'remove'): Promise<Contact> {
+      const path = mode === 'add' ? 'contacts/edit/tags' : 'contacts/delete/tags';
+      const contact = contactOrNull(await json({ method: 'PUT', path, idempotent: true, body: { json: { id, tags } } }));
+      if (!contact) throw new AppError('not_found', 'That contact is no longer in Agile CRM.');
+      return contact;
+    },
+  };
+}
+
+/** 300 ms, 600 ms, 1.2 s… with jitter, so many clients do not retry in step. */
+function backoff(attempt: number): number {
+  return Math.round(300 * 2 ** attempt * (0.75 + Math.random() * 0.5));
+}
+
+export type AgileClient = ReturnType<typeof createAgileClient>;

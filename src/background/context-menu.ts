@@ -1,0 +1,68 @@
+/**
+ * "Look up … in Agile CRM" on a selection or a mailto: link. The lookup is parked in `storage.session` and the
+ * popup opened on it (`chrome.action.openPopup`), or a small window where that is not available.
+ */
+import * as v from 'valibot';
+import browser from 'webextension-polyfill';
+import type { PendingLookup } from '../shared/messages';
+import { findPeople } from '../scanner/people';
+
+export const MENU_SELECTION = 'lookup-selection';
+export const MENU_LINK = 'lookup-link';
+const KEY = 'pendingLookup';
+/** A parked lookup older than this was not for the popup the rep is opening now. */
+const PENDING_TTL_MS = 60_000;
+
+const Stored = v.object({
+  emails: v.array(v.object({ email: v.string(), name: v.string() })),
+  query: v.string(),
+  at: v.number(),
+});
+
+export function registerMenus(): void {
+  chrome.contextMenus.removeAll(() => {
+    chrome.contextMenus.create({ id: MENU_SELECTION, title: 'Look up “%s” in Agile CRM', contexts: ['selection'] });
+    chrome.contextMenus.create({ id: MENU_LINK, title: 'Look up this address in Agile CRM', contexts: ['link'], targetUrlPatterns: ['mailto:*'] });
+  });
+}
+
+/** What a click asks for: the addresses in the selection or link, else the selected words as a search. */
+export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'menuItemId' | 'selectionText' | 'linkUrl'>): PendingLookup | null {
+  let text = info.selectionText ?? '';
+  if (info.menuItemId === MENU_LINK && info.linkUrl?.toLowerCase().startsWith('mailto:')) {
+    try {
+      text = decodeURIComponent(info.linkUrl.slice(7).split('?')[0] ?? '');
+    } catch {
+      text = info.linkUrl.slice(7);
+    }
+  }
+  const { emails } = findPeople([{ text, name: '', source: 'selection' }]);
+  const query = emails.length > 0 ? '' : text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return emails.length > 0 || query ? { emails, query } : null;
+}
+
+/**
+ * The context-menu handler, exported so tests can call it: CDP cannot click a context menu.
+ *
+ * @example chrome.contextMenus.onClicked.addListener(handleMenuClick);
+ */
+export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
+  const pending = pendingFromClick(info);
+  if (!pending) return;
+  await browser.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
+  try {
+    await chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
+  } catch {
+    const popup = chrome.runtime.getManifest().action?.default_popup ?? 'src/popup/index.html';
+    await chrome.windows.create({ url: chrome.runtime.getURL(`${popup}?window=1`), type: 'popup', width: 420, height: 640 });
+  }
+}
+
+/** The popup takes the parked lookup once. */
+export async function takePendingLookup(now = Date.now()): Promise<PendingLookup | null> {
+  const stored = await browser.storage.session.get(KEY);
+  await browser.storage.session.remove(KEY);
+  const parsed = v.safeParse(Stored, stored[KEY]);
+  if (!parsed.success || now - parsed.output.at > PENDING_TTL_MS) return null;
+  return { emails: parsed.output.emails, query: parsed.output.query };
+}

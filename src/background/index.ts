@@ -1,0 +1,102 @@
+/**
+ * The service worker: the only part of the extension that talks to the network. It owns sign-in (auth.ts),
+ * the tokens (token-store.ts), the Agile CRM client (agile-client.ts) and the contact cache, and answers the
+ * popup and options pages through the message protocol in shared/messages.ts.
+ *
+ * Nothing here survives in globals alone: the worker is killed after 30 s idle, so state lives in storage.
+ */
+import { AppError, toErrorInfo } from '../shared/errors';
+import { parseRequest, type Reply, type Request, type Responses } from '../shared/messages';
+import { SettingsError } from '../shared/settings';
+import { createAgileClient } from './agile-client';
+import { getAccessToken, sessionView, signIn, signOut } from './auth';
+import { contactCache } from './contact-cache';
+import { handleMenuClick, registerMenus, takePendingLookup } from './context-menu';
+import { lookupFromAgile, lookupFromCache, scanTab } from './lookup';
+import { loadSettings, saveSettings } from './settings-store';
+
+const agile = createAgileClient({ getAccessToken });
+
+async function webBase(): Promise<string> {
+  const session = await sessionView();
+  if (!session.signedIn || !session.webBase) throw new AppError('signed_out', 'Sign in to Agile CRM to look up contacts.');
+  return session.webBase;
+}
+
+async function handle(request: Request): Promise<Responses[Request['type']]> {
+  switch (request.type) {
+    case 'getSession':
+      return sessionView();
+    case 'signIn':
+      return signIn();
+    case 'signOut': {
+      const session = await signOut();
+      await contactCache.clear();
+      return session;
+    }
+    case 'scanPage':
+      return scanTab(request.tabId);
+    case 'lookup':
+      return request.source === 'cache'
+        ? lookupFromCache(request.emails, await webBase())
+        : lookupFromAgile(agile, request.emails, await webBase());
+    case 'takePendingLookup':
+      return takePendingLookup();
+    case 'search':
+      await webBase();
+      return agile.search(request.query);
+    case 'contactDetails': {
+      const [notes, tasks, deals] = await Promise.all([agile.notes(request.id), agile.tasks(request.id), agile.deals(request.id)]);
+      return { notes: notes.slice(0, 5), tasks: tasks.filter((task) => !task.complete), deals };
+    }
+    case 'addContact': {
+      const contact = await agile.createContact(request.contact);
+      await contactCache.put(contact);
+      return contact;
+    }
+    case 'addNote':
+      return agile.addNote(request.id, request.subject, request.description);
+    case 'editTags': {
+      const contact = await agile.editTags(request.id, request.tags, request.mode);
+      await contactCache.put(contact);
+      return contact;
+    }
+    case 'addTask':
+      return agile.addTask(request.id, request.task);
+    case 'getSettings':
+      return loadSettings();
+    case 'saveSettings':
+      try {
+        return await saveSettings(request.settings);
+      } catch (error) {
+        if (error instanceof SettingsError) throw new AppError('bad_input', error.message);
+        throw error;
+      }
+    case 'clearCache':
+      await contactCache.clear();
+      return null;
+  }
+}
+
+/** Only the extension's own pages may ask: web pages cannot reach this listener, and content scripts are not used. */
+function fromExtensionPage(sender: chrome.runtime.MessageSender): boolean {
+  return sender.id === chrome.runtime.id && !!sender.url?.startsWith(chrome.runtime.getURL(''));
+}
+
+chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (reply: Reply<unknown>) => void) => {
+  if (!fromExtensionPage(sender)) return false;
+  (async () => {
+    try {
+      sendResponse({ ok: true, value: await handle(parseRequest(message)) });
+    } catch (error) {
+      sendResponse({ ok: false, error: toErrorInfo(error) });
+    }
+  })();
+  return true;
+});
+
+chrome.runtime.onInstalled.addListener(registerMenus);
+chrome.contextMenus.onClicked.addListener((info, tab) => void handleMenuClick(info, tab));
+
+/** For end-to-end tests, which cannot click a context menu through CDP. */
+Object.assign(globalThis, { handleMenuClick });

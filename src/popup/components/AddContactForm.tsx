@@ -1,0 +1,41 @@
+import { useState } from 'preact/hooks';
+import type { Contact } from '../../shared/contact';
+import { send, type PageEmail } from '../../shared/messages';
+import { companyFromEmail, splitName } from '../format';
+import { useAction } from '../use-action';
+import { ActionStatus } from './ActionStatus';
+
+/** Adds an email that is not in Agile CRM, prefilled with what the page says about it. */
+export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded(contact: Contact): void }) {
+  const [fields, setFields] = useState(() => ({ ...splitName(person.name), company: companyFromEmail(person.email), title: '', phone: '', tags: '' }));
+  const set = (name: keyof typeof fields) => (event: Event) => setFields({ ...fields, [name]: (event.currentTarget as HTMLInputElement).value });
+  const action = useAction(
+    () => send({ type: 'addContact', contact: { ...fields, email: person.email, tags: fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean) } }),
+    (contact) => `${contact.name} was added to Agile CRM.`,
+  );
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const contact = await action.run();
+    if (contact) onAdded(contact);
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label={`Add ${person.email} to Agile CRM`}>
+      <div class="row">
+        <label class="field"><span>First name</span><input value={fields.firstName} required maxLength={100} onInput={set('firstName')} /></label>
+        <label class="field"><span>Last name</span><input value={fields.lastName} maxLength={100} onInput={set('lastName')} /></label>
+      </div>
+      <div class="row">
+        <label class="field"><span>Company</span><input value={fields.company} maxLength={200} onInput={set('company')} /></label>
+        <label class="field"><span>Title</span><input value={fields.title} maxLength={200} onInput={set('title')} /></label>
+      </div>
+      <div class="row">
+        <label class="field"><span>Phone</span><input value={fields.phone} type="tel" maxLength={50} onInput={set('phone')} /></label>
+        <label class="field"><span>Tags</span><input value={fields.tags} maxLength={500} onInput={set('tags')} placeholder="lead" /></label>
+      </div>
+      <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy'}>
+        {action.state.status === 'busy' ? 'Adding…' : 'Add to Agile CRM'}
+      </button>
+      <ActionStatus state={action.state} />
+    </form>
+  );
+}

@@ -1,0 +1,108 @@
+import { useState } from 'preact/hooks';
+import { contactUrl, formatAddress, type Contact, type CustomField } from '../../shared/contact';
+import { label, safeHttpUrl, shortDate, telUrl } from '../format';
+import { Avatar } from './Avatar';
+import { ContactDetails } from './ContactDetails';
+import { NoteForm } from './NoteForm';
+import { TagEditor } from './TagEditor';
+import { TaskForm } from './TaskForm';
+
+type Panel = 'details' | 'note' | 'tags' | 'task' | null;
+
+function customValue(field: CustomField): string {
+  // Agile stores CUSTOM dates as epoch seconds.
+  if (typeof field.value === 'number' && /date|time|joined|since|birthday/i.test(field.name) && field.value > 1e8) return shortDate(field.value);
+  return String(field.value);
+}
+
+function Stars({ value }: { value: number }) {
+  const stars = Math.max(0, Math.min(5, Math.round(value)));
+  return <span class="stars" role="img" aria-label={`${stars} of 5 stars`}>{'★'.repeat(stars)}{'☆'.repeat(5 - stars)}</span>;
+}
+
+/** One Agile CRM contact: who they are, how to reach them, and what the rep can do next. */
+export function ContactCard({ contact, webBase, onChange }: { contact: Contact; webBase: string; onChange(contact: Contact): void }) {
+  const [panel, setPanel] = useState<Panel>(null);
+  const toggle = (next: Panel) => setPanel(panel === next ? null : next);
+  const role = [contact.title, contact.company].filter(Boolean).join(' · ');
+  const headingId = `contact-${contact.id}`;
+  const websites = contact.websites.map((site) => ({ ...site, href: safeHttpUrl(site.value) }));
+
+  return (
+    <article class="card" aria-labelledby={headingId}>
+      <header class="card-head">
+        <Avatar name={contact.name} image={contact.image} />
+        <div class="who">
+          <h2 id={headingId} class="name">{contact.name || 'Unnamed contact'}</h2>
+          {role && <p class="role">{role}</p>}
+        </div>
+        <a class="open" href={contactUrl(webBase, contact.id)} target="_blank" rel="noopener noreferrer">
+          Open in Agile CRM
+        </a>
+      </header>
+
+      <dl class="facts">
+        {contact.emails.map((email) => (
+          <div class="fact" key={`e${email.value}`}>
+            <dt>{email.subtype ? `${label(email.subtype)} email` : 'Email'}</dt>
+            <dd><a href={`mailto:${email.value}`}>{email.value}</a></dd>
+          </div>
+        ))}
+        {contact.phones.map((phone) => {
+          const href = telUrl(phone.value);
+          return (
+            <div class="fact" key={`p${phone.value}`}>
+              <dt>{phone.subtype ? `${label(phone.subtype)} phone` : 'Phone'}</dt>
+              <dd>{href ? <a href={href}>{phone.value}</a> : phone.value}</dd>
+            </div>
+          );
+        })}
+        {contact.address && (
+          <div class="fact">
+            <dt>Address</dt>
+            <dd>{formatAddress(contact.address)}</dd>
+          </div>
+        )}
+        {websites.map((site) => (
+          <div class="fact" key={`w${site.value}`}>
+            <dt>{site.subtype ? label(site.subtype) : 'Website'}</dt>
+            <dd>{site.href ? <a href={site.href} target="_blank" rel="noopener noreferrer">{site.value}</a> : site.value}</dd>
+          </div>
+        ))}
+        {contact.owner && (
+          <div class="fact">
+            <dt>Owner</dt>
+            <dd>{contact.owner.name || contact.owner.email}</dd>
+          </div>
+        )}
+        {contact.customFields.map((field) => (
+          <div class="fact" key={`c${field.name}`}>
+            <dt>{field.name}</dt>
+            <dd>{customValue(field)}</dd>
+          </div>
+        ))}
+      </dl>
+
+      <div class="meta">
+        <span class="score" title="Lead score">Score {contact.leadScore}</span>
+        <Stars value={contact.starValue} />
+        {contact.tags.length > 0 && (
+          <ul class="tags" aria-label="Tags">
+            {contact.tags.map((tag) => <li class="chip" key={tag}>{tag}</li>)}
+          </ul>
+        )}
+      </div>
+
+      <div class="actions" role="group" aria-label={`Actions for ${contact.name}`}>
+        <button type="button" class="btn" aria-expanded={panel === 'details'} onClick={() => toggle('details')}>Notes, tasks &amp; deals</button>
+        <button type="button" class="btn" aria-expanded={panel === 'note'} onClick={() => toggle('note')}>Add note</button>
+        <button type="button" class="btn" aria-expanded={panel === 'tags'} onClick={() => toggle('tags')}>Tags</button>
+        <button type="button" class="btn" aria-expanded={panel === 'task'} onClick={() => toggle('task')}>Add task</button>
+      </div>
+      {panel === 'details' && <ContactDetails id={contact.id} />}
+      {panel === 'note' && <NoteForm id={contact.id} />}
+      {panel === 'tags' && <TagEditor contact={contact} onChange={onChange} />}
+      {panel === 'task' && <TaskForm id={contact.id} />}
+    </article>
+  );
+}

@@ -1,0 +1,31 @@
+import { useState } from 'preact/hooks';
+import type { Contact } from '../../shared/contact';
+import type { PageEmail } from '../../shared/messages';
+import { AddContactForm } from './AddContactForm';
+
+/** The page's addresses that are not in Agile CRM, each one click from being added. */
+export function MissingList({ people, onAdded }: { people: PageEmail[]; onAdded(contact: Contact): void }) {
+  const [open, setOpen] = useState<string | null>(null);
+  if (people.length === 0) return null;
+  return (
+    <section class="missing" aria-labelledby="missing-heading">
+      <h2 id="missing-heading" class="section-title">Not in Agile CRM ({people.length})</h2>
+      <ul class="list">
+        {people.map((person) => (
+          <li key={person.email} class="missing-item">
+            <div class="missing-row">
+              <span class="missing-who">
+                {person.name && <strong>{person.name} </strong>}
+                <span class="muted">{person.email}</span>
+              </span>
+              <button type="button" class="btn" aria-expanded={open === person.email} onClick={() => setOpen(open === person.email ? null : person.email)}>
+                {open === person.email ? 'Close' : 'Add to Agile CRM'}
+              </button>
+            </div>
+            {open === person.email && <AddContactForm person={person} onAdded={onAdded} />}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

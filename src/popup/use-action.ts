@@ -1,0 +1,24 @@
+import { useState } from 'preact/hooks';
+import { toErrorInfo, type ErrorInfo } from '../shared/errors';
+
+export type ActionState = { status: 'idle' } | { status: 'busy' } | { status: 'done'; message: string } | { status: 'failed'; error: ErrorInfo };
+
+/**
+ * Runs one of the card's actions (add note, add tag…): busy while it runs, then a confirmation or the error.
+ * What the rep typed lives in the form's own state, so a failure never loses it.
+ */
+export function useAction<A extends unknown[], T>(work: (...args: A) => Promise<T>, confirm: (value: T) => string) {
+  const [state, setState] = useState<ActionState>({ status: 'idle' });
+  const run = async (...args: A): Promise<T | null> => {
+    setState({ status: 'busy' });
+    try {
+      const value = await work(...args);
+      setState({ status: 'done', message: confirm(value) });
+      return value;
+    } catch (error) {
+      setState({ status: 'failed', error: toErrorInfo(error) });
+      return null;
+    }
+  };
+  return { state, run, reset: () => setState({ status: 'idle' }) };
+}

@@ -1,0 +1,80 @@
+/**
+ * The token relay: the only place that holds the OAuth client secret (OAuth mode) or Agile API keys (bridge
+ * mode). A Hono app on web-standard Request/Response, so the same code serves from Node (node.ts) and from
+ * Cloudflare Workers (worker.ts).
+ *
+ * The extension needs only the relay's URL: `GET /.well-known/oauth-authorization-server` (RFC 8414) tells it
+ * the endpoints and the public client id, whichever mode the relay runs in.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { BRIDGE_CLIENT_ID, bridgeRoutes } from './bridge';
+import type { RelayConfig } from './config';
+import { accessLog, type AccessLogEntry } from './middleware/access-log';
+import { allowedOrigin } from './middleware/allowed-origin';
+import { noStore } from './middleware/no-store';
+import { oauthError } from './middleware/oauth-error';
+import { oauthProxyRoutes } from './oauth-proxy';
+import { memoryStore, type RelayStore } from './store';
+
+export interface RelayDeps {
+  /** Upstream fetch: Agile CRM or the OAuth server. Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  store?: RelayStore;
+  log?: (entry: AccessLogEntry) => void;
+}
+
+/** Token and revocation forms are small; proxied CRM writes (a note, a contact) get more room. */
+const FORM_LIMIT = 8 * 1024;
+const PROXY_LIMIT = 64 * 1024;
+
+/**
+ * @example
+ * const relay = createRelay(loadRelayConfig(process.env));
+ * const response = await relay.request('/.well-known/oauth-authorization-server');
+ */
+export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
+  const app = new Hono();
+  const upstreamFetch = deps.fetch ?? ((input, init) => fetch(input, init));
+  const issuer = (c: Context) => config.publicUrl ?? new URL(c.req.url).origin;
+  const tooLarge = (c: Context) => oauthError(c, 413, 'invalid_request', 'The request body is too large.');
+
+  if (deps.log) app.use('*', accessLog(deps.log));
+  app.use('/token', allowedOrigin(config.allowedOrigins), noStore(), bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+  app.use('/revoke', allowedOrigin(config.allowedOrigins), noStore(), bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+  app.use('/agile/*', allowedOrigin(config.allowedOrigins), noStore(), bodyLimit({ maxSize: PROXY_LIMIT, onError: tooLarge }));
+  app.use('/authorize', bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+
+  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'] }));
+  app.get('/.well-known/oauth-authorization-server', (c) => {
+    const base = issuer(c);
+    const bridge = config.mode.kind === 'bridge';
+    return c.json({
+      issuer: base,
+      authorization_endpoint: `${base}/authorize`,
+      token_endpoint: `${base}/token`,
+      revocation_endpoint: `${base}/revoke`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['none'],
+      // RFC 9207: the bridge is the authorization server and says so; in OAuth mode the upstream answers.
+      authorization_response_iss_parameter_supported: bridge,
+      // The relay serves one client registration; publishing its public id spares the extension a setting.
+      client_id: config.mode.kind === 'oauth' ? config.mode.clientId : BRIDGE_CLIENT_ID,
+      relay_mode: config.mode.kind,
+    });
+  });
+  app.get('/health', (c) => c.json({ ok: true, mode: config.mode.kind }));
+
+  if (config.mode.kind === 'oauth') {
+    app.route('/', oauthProxyRoutes(config, config.mode, { fetch: upstreamFetch }));
+  } else {
+    app.route('/', bridgeRoutes(config, config.mode, { fetch: upstreamFetch, store: deps.store ?? memoryStore(), issuer }));
+  }
+
+  app.notFound((c) => oauthError(c, 404, 'invalid_request', 'No such relay endpoint.'));
+  app.onError((_error, c) => oauthError(c, 500, 'server_error', 'The relay failed to handle this request.'));
+  return app;
+}

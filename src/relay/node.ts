@@ -1,0 +1,45 @@
+/**
+ * The relay's Node listener: configuration from the environment, one JSON access-log line per request on
+ * stdout (paths and statuses only — never codes, tokens or keys).
+ *
+ *   OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… npm run relay          # OAuth mode
+ *   RELAY_MODE=bridge RELAY_SEAL_KEY=… npm run relay                # API-key bridge for real Agile accounts
+ *   npm run relay -- --new-key                                      # prints a fresh RELAY_SEAL_KEY
+ */
+import { base64url } from '../shared/random';
+import { isMain, listen, type Listening } from '../shared/node-listen';
+import { createRelay, type RelayDeps } from './app';
+import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
+
+export interface RelayServer extends Listening {
+  url: string;
+}
+
+/** @example const relay = await startRelay({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' }, { port: 0 }); */
+export async function startRelay(env: RelayEnv, options: { port?: number; host?: string } & RelayDeps = {}): Promise<RelayServer> {
+  const config = loadRelayConfig(env);
+  const { port, host, ...deps } = options;
+  const app = createRelay(config, deps);
+  return listen(app.fetch, { port, host });
+}
+
+if (isMain(import.meta.url)) {
+  if (process.argv.includes('--new-key')) {
+    console.log(base64url(crypto.getRandomValues(new Uint8Array(32))));
+  } else {
+    try {
+      const relay = await startRelay(process.env, {
+        port: Number(process.env.RELAY_PORT ?? 8787),
+        host: process.env.RELAY_HOST ?? '127.0.0.1',
+        log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+      });
+      console.log(`Relay (${process.env.RELAY_MODE ?? 'oauth'} mode) listening on ${relay.url}`);
+      const stop = () => void relay.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (error) {
+      console.error(error instanceof RelayConfigError ? error.message : error);
+      process.exit(1);
+    }
+  }
+}

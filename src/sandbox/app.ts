@@ -1,0 +1,30 @@
+/**
+ * The Agile CRM sandbox as one web-standard app: the REST API under `/dev/api`, the OAuth server under `/oauth`,
+ * the demo page at `/demo` and a stand-in for Agile's web app at `/`.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { apiRoutes } from './api';
+import { oauthRoutes } from './oauth';
+import { demoPage, webAppPage } from './pages';
+import { createState, type SandboxOptions, type SandboxState } from './state';
+
+export interface Sandbox {
+  app: Hono;
+  state: SandboxState;
+}
+
+/** @example const { app, state } = createSandbox({ clients: [devClient] }); await app.request('/demo'); */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const state = createState(options);
+  const app = new Hono();
+  app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.text('Request Entity Too Large', 413) }));
+  app.route('/oauth', oauthRoutes(state));
+  app.route('/dev/api', apiRoutes(state));
+  app.get('/demo', (c) => c.html(demoPage(state.seed)));
+  app.get('/', (c) => c.html(webAppPage()));
+  // Agile answers a broken request with a bare HTML 500; never a stack trace.
+  app.onError((_error, c) => c.html('<html><body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>', 500));
+  app.notFound((c) => c.text('Not Found', 404));
+  return { app, state };
+}

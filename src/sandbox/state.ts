@@ -1,0 +1,243 @@
+/**
+ * The sandbox's in-memory account: seeded records, the users who can sign in, and the OAuth grants it issued.
+ * Everything a test may want to inspect (request counters, grants) is reachable from here.
+ */
+import { contactEmails, parseContact } from '../shared/contact';
+import { randomToken } from '../shared/random';
+import { createSeed, type RawContact, type RawDeal, type RawNote, type RawTask, type SandboxUser, type SeedData } from './seed';
+
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+}
+
+export interface SandboxOptions {
+  /** Registered OAuth clients (exact redirect URIs). */
+  clients?: OAuthClient[];
+  /** Access-token lifetime in seconds; tests make it a few seconds to exercise refresh. */
+  accessTokenTtl?: number;
+  refreshTokenTtl?: number;
+  /** Contacts the account may hold before creating one answers 406. */
+  contactLimit?: number;
+  seed?: SeedData;
+}
+
+interface PendingAuthorization {
+  clientId: string;
+  redirectUri: string;
+  state: string | undefined;
+  codeChallenge: string;
+  scope: string;
+  expiresAt: number;
+}
+
+interface AuthorizationCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  userEmail: string;
+  scope: string;
+  expiresAt: number;
+  /** Set once redeemed: a replay revokes what the first redemption issued (RFC 6749 §4.1.2). */
+  grantId: string | null;
+}
+
+interface Grant {
+  id: string;
+  clientId: string;
+  userEmail: string;
+  scope: string;
+  revoked: boolean;
+}
+
+interface IssuedToken {
+  grantId: string;
+  expiresAt: number;
+  /** Refresh tokens only: rotated tokens stay known so that their reuse can be detected. */
+  used?: boolean;
+}
+
+export type SandboxState = ReturnType<typeof createState>;
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export function createState(options: SandboxOptions = {}) {
+  const seed = options.seed ?? createSeed();
+  const contacts = new Map<string, RawContact>(seed.contacts.map((contact) => [String(contact.id), contact]));
+  const notes: RawNote[] = [...seed.notes];
+  const tasks: RawTask[] = [...seed.tasks];
+  const deals: RawDeal[] = [...seed.deals];
+  const byEmail = new Map<string, RawContact>();
+  const index = (contact: RawContact): void => {
+    for (const email of contactEmails(parseContact(contact))) byEmail.set(email, contact);
+  };
+  contacts.forEach(index);
+
+  const pending = new Map<string, PendingAuthorization>();
+  const codes = new Map<string, AuthorizationCode>();
+  const grants = new Map<string, Grant>();
+  const accessTokens = new Map<string, IssuedToken>();
+  const refreshTokens = new Map<string, IssuedToken>();
+  const counters = new Map<string, number>();
+  let lastId = Math.max(...seed.contacts.map((contact) => contact.id), ...seed.notes.map((note) => note.id));
+
+  const revokeGrant = (grantId: string): void => {
+    const grant = grants.get(grantId);
+    if (grant) grant.revoked = true;
+  };
+  const live = (token: IssuedToken | undefined): Grant | null => {
+    if (!token || token.expiresAt <= nowSeconds()) return null;
+    const grant = grants.get(token.grantId);
+    return grant && !grant.revoked ? grant : null;
+  };
+
+  return {
+    seed,
+    domain: seed.domain,
+    users: seed.users,
+    clients: options.clients ?? [],
+    accessTokenTtl: options.accessTokenTtl ?? 3600,
+    refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
+    contactLimit: options.contactLimit ?? 10_000,
+
+    /** Counts a named event; tests read `count(name)`. */
+    hit(name: string): void {
+      counters.set(name, (counters.get(name) ?? 0) + 1);
+    },
+    count(name: string): number {
+      return counters.get(name) ?? 0;
+    },
+    counts(): Record<string, number> {
+      return Object.fromEntries(counters);
+    },
+
+    userByApiKey(email: string, apiKey: string): SandboxUser | null {
+      return seed.users.find((user) => user.email === email.toLowerCase() && user.apiKey === apiKey) ?? null;
+    },
+    userByPassword(email: string, password: string): SandboxUser | null {
+      return seed.users.find((user) => user.email === email.trim().toLowerCase() && user.password === password) ?? null;
+    },
+    client(clientId: string): OAuthClient | null {
+      return this.clients.find((client) => client.clientId === clientId) ?? null;
+    },
+
+    contact(id: string): RawContact | null {
+      return contacts.get(id) ?? null;
+    },
+    contactByEmail(email: string): RawContact | null {
+      return byEmail.get(email.toLowerCase()) ?? null;
+    },
+    allContacts(): RawContact[] {
+      return [...contacts.values()];
+    },
+    addContact(contact: Omit<RawContact, 'id'>): RawContact {
+      const created: RawContact = { ...contact, id: ++lastId };
+      contacts.set(String(created.id), created);
+      index(created);
+      return created;
+    },
+    reindex(contact: RawContact): void {
+      index(contact);
+    },
+    notesOf(id: string): RawNote[] {
+      return notes.filter((note) => note.contact_ids.includes(id)).sort((a, b) => b.created_time - a.created_time);
+    },
+    addNote(note: Omit<RawNote, 'id'>): RawNote {
+      const created: RawNote = { ...note, id: ++lastId };
+      notes.push(created);
+      return created;
+    },
+    tasksOf(id: string): RawTask[] {
+      return tasks.filter((task) => task.contacts.includes(id)).sort((a, b) => a.due - b.due);
+    },
+    addTask(task: Omit<RawTask, 'id'>): RawTask {
+      const created: RawTask = { ...task, id: ++lastId };
+      tasks.push(created);
+      return created;
+    },
+    dealsOf(id: string): RawDeal[] {
+      return deals.filter((deal) => deal.contact_ids.includes(id));
+    },
+
+    beginAuthorization(request: Omit<PendingAuthorization, 'expiresAt'>): string {
+      const id = randomToken(16);
+      pending.set(id, { ...request, expiresAt: nowSeconds() + 600 });
+      return id;
+    },
+    pendingAuthorization(id: string): PendingAuthorization | null {
+      const request = pending.get(id);
+      return request && request.expiresAt > nowSeconds() ? request : null;
+    },
+    /** Consent given: the pending request becomes a one-time code valid for 60 s. */
+    issueCode(requestId: string, userEmail: string): { code: string; request: PendingAuthorization } | null {
+      const request = this.pendingAuthorization(requestId);
+      if (!request) return null;
+      pending.delete(requestId);
+      const code = randomToken();
+      codes.set(code, { ...request, userEmail, expiresAt: nowSeconds() + 60, grantId: null });
+      return { code, request };
+    },
+    endAuthorization(requestId: string): void {
+      pending.delete(requestId);
+    },
+    /** Redeems a code exactly once; a second redemption revokes the grant the first one created. */
+    redeemCode(code: string): AuthorizationCode | 'replayed' | null {
+      const entry = codes.get(code);
+      if (!entry || entry.expiresAt <= nowSeconds()) return null;
+      if (entry.grantId) {
+        revokeGrant(entry.grantId);
+        return 'replayed';
+      }
+      return entry;
+    },
+    createGrant(code: AuthorizationCode | null, clientId: string, userEmail: string, scope: string): Grant {
+      const grant: Grant = { id: randomToken(16), clientId, userEmail, scope, revoked: false };
+      grants.set(grant.id, grant);
+      if (code) code.grantId = grant.id;
+      return grant;
+    },
+    issueTokens(grant: Grant): { access_token: string; refresh_token: string; expires_in: number } {
+      const access = randomToken();
+      const refresh = randomToken();
+      accessTokens.set(access, { grantId: grant.id, expiresAt: nowSeconds() + this.accessTokenTtl });
+      refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl, used: false });
+      return { access_token: access, refresh_token: refresh, expires_in: this.accessTokenTtl };
+    },
+    /**
+     * Rotation (RFC 9700 §4.14.2): a refresh token works once. Presenting a used one means it leaked or a
+     * client raced itself; either way the whole grant is revoked.
+     */
+    useRefreshToken(token: string, clientId: string): Grant | 'reused' | null {
+      const entry = refreshTokens.get(token);
+      const grant = live(entry);
+      if (!entry || !grant || grant.clientId !== clientId) return null;
+      if (entry.used) {
+        revokeGrant(grant.id);
+        return 'reused';
+      }
+      entry.used = true;
+      return grant;
+    },
+    userForAccessToken(token: string): SandboxUser | null {
+      const grant = live(accessTokens.get(token));
+      return grant ? (seed.users.find((user) => user.email === grant.userEmail) ?? null) : null;
+    },
+    /** RFC 7009: revoking a refresh token ends the grant; revoking an access token ends that token. */
+    revoke(token: string, clientId: string): void {
+      const refresh = refreshTokens.get(token);
+      const refreshGrant = refresh && grants.get(refresh.grantId);
+      if (refreshGrant && refreshGrant.clientId === clientId) revokeGrant(refreshGrant.id);
+      const access = accessTokens.get(token);
+      if (access && grants.get(access.grantId)?.clientId === clientId) access.expiresAt = 0;
+    },
+    /** Test hook: every access token issued so far stops working (as if the clock had passed its expiry). */
+    expireAccessTokens(): void {
+      for (const token of accessTokens.values()) token.expiresAt = 0;
+    },
+    grantCount(): { live: number; revoked: number } {
+      const all = [...grants.values()];
+      return { live: all.filter((grant) => !grant.revoked).length, revoked: all.filter((grant) => grant.revoked).length };
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The one message protocol between the extension's pages (popup, options) and the service worker. Requests
+ * are validated by the worker where they enter (`parseRequest`); every answer is `{ ok: true, value }` or
+ * `{ ok: false, error }`, and `send` turns the latter back into a thrown `AppError`.
+ */
+import * as v from 'valibot';
+import browser from 'webextension-polyfill';
+import type { Contact } from './contact';
+import { AppError, type ErrorInfo } from './errors';
+import { TASK_PRIORITIES, TASK_TYPES, type Deal, type Note, type Task } from './records';
+import type { Settings } from './settings';
+
+export interface SessionView {
+  signedIn: boolean;
+  /** The Agile CRM user the relay signed in, when it says. */
+  user: string | null;
+  /** Where "Open in Agile CRM" goes, e.g. https://acme.agilecrm.com. */
+  webBase: string | null;
+  relayUrl: string;
+}
+
+/** An address found on the page, with the name the page shows beside it (if any). */
+export interface PageEmail {
+  email: string;
+  name: string;
+}
+
+export interface PageScanResult {
+  title: string;
+  emails: PageEmail[];
+  /** How many addresses were found beyond the ones kept. */
+  more: number;
+}
+
+export interface LookupResult {
+  found: Contact[];
+  missing: PageEmail[];
+  /** Cache answers only: emails the cache knows nothing about yet. */
+  pending: PageEmail[];
+  /** When Agile CRM last answered for these emails (the oldest entry, for cache answers). */
+  updatedAt: number | null;
+  webBase: string;
+  source: 'cache' | 'agile';
+}
+
+export interface ContactDetails {
+  notes: Note[];
+  /** Open tasks only, soonest due first. */
+  tasks: Task[];
+  deals: Deal[];
+}
+
+/** A lookup started outside the popup (context menu), waiting for the popup to show it. */
+export interface PendingLookup {
+  emails: PageEmail[];
+  /** Selected text without an address: searched by name instead. */
+  query: string;
+}
+
+const Email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('is not an email address'), v.maxLength(254));
+const PageEmailSchema = v.object({ email: Email, name: v.pipe(v.string(), v.maxLength(200)) });
+const Id = v.pipe(v.string(), v.regex(/^\d{1,20}$/, 'is not an Agile CRM id'));
+const Line = (max: number) => v.pipe(v.string(), v.trim(), v.maxLength(max, `is longer than ${max} characters`));
+const Tag = v.pipe(v.string(), v.trim(), v.minLength(1, 'is empty'), v.maxLength(100, 'is longer than 100 characters'),
+  v.regex(/^[^,<>"]+$/, 'may not contain , < > or "'));
+
+export const NewContactSchema = v.object({
+  firstName: v.pipe(Line(100), v.minLength(1, 'First name is required')),
+  lastName: Line(100),
+  email: Email,
+  company: Line(200),
+  title: Line(200),
+  phone: Line(50),
+  tags: v.pipe(v.array(Tag), v.maxLength(50)),
+});
+export type NewContact = v.InferOutput<typeof NewContactSchema>;
+
+export const NewTaskSchema = v.object({
+  subject: v.pipe(Line(500), v.minLength(1, 'A task needs a subject')),
+  type: v.picklist(TASK_TYPES),
+  priority: v.picklist(TASK_PRIORITIES),
+  /** Epoch seconds. */
+  due: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+export type NewTask = v.InferOutput<typeof NewTaskSchema>;
+
+export const RequestSchema = v.variant('type', [
+  v.object({ type: v.literal('getSession') }),
+  v.object({ type: v.literal('signIn') }),
+  v.object({ type: v.literal('signOut') }),
+  v.object({ type: v.literal('scanPage'), tabId: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
+  v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(PageEmailSchema), v.maxLength(500)), source: v.picklist(['cache', 'agile']) }),
+  v.object({ type: v.literal('takePendingLookup') }),
+  v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email')) }),
+  v.object({ type: v.literal('contactDetails'), id: Id }),
+  v.object({ type: v.literal('addContact'), contact: NewContactSchema }),
+  v.object({ type: v.literal('addNote'), id: Id, subject: v.pipe(Line(500), v.minLength(1, 'A note needs a subject')), description: Line(20_000) }),
+  v.object({ type: v.literal('editTags'), id: Id, tags: v.pipe(v.array(Tag), v.minLength(1), v.maxLength(50)), mode: v.picklist(['add', 'remove']) }),
+  v.object({ type: v.literal('addTask'), id: Id, task: NewTaskSchema }),
+  v.object({ type: v.literal('getSettings') }),
+  v.object({ type: v.literal('saveSettings'), settings: v.object({ relayUrl: Line(2048), agile: Line(2048) }) }),
+  v.object({ type: v.literal('clearCache') }),
+]);
+
+export type Request = v.InferOutput<typeof RequestSchema>;
+
+/** What each request answers. */
+export interface Responses {
+  getSession: SessionView;
+  signIn: SessionView;
+  signOut: SessionView;
+  scanPage: PageScanResult;
+  lookup: LookupResult;
+  takePendingLookup: PendingLookup | null;
+  search: Contact[];
+  contactDetails: ContactDetails;
+  addContact: Contact;
+  addNote: Note;
+  editTags: Contact;
+  addTask: Task;
+  getSettings: Settings;
+  saveSettings: Settings;
+  clearCache: null;
+}
+
+export type RequestOf<K extends Request['type']> = Extract<Request, { type: K }>;
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+export function parseRequest(input: unknown): Request {
+  const parsed = v.safeParse(RequestSchema, input);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const field = issue.path?.map((item) => String(item.key)).join('.') ?? '';
+    throw new AppError('bad_input', field ? `${field}: ${issue.message}` : issue.message);
+  }
+  return parsed.output;
+}
+
+/**
+ * Sends a request to the service worker and unwraps the answer; a failure arrives as a thrown `AppError`.
+ *
+ * @example const session = await send({ type: 'getSession' });
+ */
+export async function send<K extends Request['type']>(request: RequestOf<K>): Promise<Responses[K]> {
+  const reply = (await browser.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
+  if (!reply) throw new AppError('internal', 'The extension’s background worker did not answer. Try again.');
+  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
+  return reply.value;
+}

@@ -1,0 +1,18 @@
+/**
+ * Before any end-to-end test: build the extension exactly as shipped (dev mode would leave a loader in dist/),
+ * and find — or install — a Chromium once.
+ */
+import type { TestProject } from 'vitest/node';
+import { build } from 'vite';
+import { findBrowser } from '../../scripts/browser';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    browserPath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  await build({ logLevel: 'warn' });
+  project.provide('browserPath', await findBrowser());
+}

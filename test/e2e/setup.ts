@@ -1,0 +1,78 @@
+/**
+ * One end-to-end world per test: sandbox + relay on fresh loopback ports, and Chromium with the built extension
+ * in a fresh profile, configured to use them.
+ */
+import type { Page } from 'puppeteer';
+import { inject } from 'vitest';
+import { startDevStack, type DevStack, type DevStackOptions } from '../../scripts/dev-stack';
+import { configure, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+
+export interface World {
+  stack: DevStack;
+  ext: ExtensionBrowser;
+  demoUrl: string;
+  /** Where launchWebAuthFlow's window lands: the sandbox's consent page (OAuth) or the relay's form (bridge). */
+  consentUrl: string;
+  popup(): Promise<Page>;
+  /** Signs in the happy way (Allow, or the bridge form with the demo user's key) and waits until it is stored. */
+  signIn(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createWorld(options: DevStackOptions & { userDataDir?: string } = {}): Promise<World> {
+  const stack = await startDevStack(options);
+  let ext: ExtensionBrowser;
+  try {
+    ext = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: options.userDataDir });
+    await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+  const demoUrl = `${stack.sandbox.url}/demo`;
+  const consentUrl = stack.mode === 'oauth' ? `${stack.sandbox.url}/oauth/authorize` : `${stack.relay.url}/authorize`;
+  const user = stack.sandbox.state.users[0]!;
+  const world: World = {
+    stack,
+    ext,
+    demoUrl,
+    consentUrl,
+    popup: () => openPopup(ext, demoUrl),
+    async signIn() {
+      const popup = await world.popup();
+      await signInThrough(ext, popup, consentUrl, async (consent) => {
+        if (stack.mode === 'bridge') {
+          await consent.locator('#domain').fill(stack.sandbox.state.domain);
+          await consent.locator('#email').fill(user.email);
+          await consent.locator('#api_key').fill(user.apiKey);
+          await consent.locator('#submit').click();
+        } else {
+          await consent.locator('#allow').click();
+        }
+      });
+      await waitForSignIn(ext);
+      if (!popup.isClosed()) await popup.close();
+    },
+    async close() {
+      await ext.close();
+      await stack.close();
+    },
+  };
+  return world;
+}
+
+/** The names on the popup's contact cards, once the lookup has finished. */
+export async function cardNames(popup: Page): Promise<string[]> {
+  await popup.waitForFunction(() => /in Agile CRM/.test(document.querySelector('.status')?.textContent ?? ''), { timeout: 15_000 });
+  return popup.$$eval('article.card .name', (names) => names.map((name) => name.textContent ?? ''));
+}
+
+/** Sends the same lookup `times` times at once from an extension page, as several popups or menus would. */
+export async function concurrentLookups(page: Page, emails: string[], times: number): Promise<unknown[]> {
+  return page.evaluate(
+    (list, count) => Promise.all(Array.from({ length: count }, () =>
+      chrome.runtime.sendMessage({ type: 'lookup', emails: list.map((email) => ({ email, name: '' })), source: 'agile' }))),
+    emails,
+    times,
+  );
+}
