@@ -25,6 +25,11 @@ export interface DevStackOptions {
   relayPort?: number;
   /** Extra relay settings (token lifetimes, allowed origins…). */
   relayEnv?: RelayEnv;
+  /**
+   * The relay's loopback address. 127.0.0.2 by default: outside the extension's host permissions (which name
+   * 127.0.0.1 for the sandbox), so the extension reaches it through CORS exactly as it reaches a deployed relay.
+   */
+  relayHost?: string;
   /** Where relay log lines go besides `relayLog`. */
   log?: (entry: AccessLogEntry) => void;
 }
@@ -45,6 +50,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   try {
     relay = await startRelay({ ...relayEnvFor(mode, sandbox.url), ...options.relayEnv }, {
       port: options.relayPort ?? 0,
+      host: options.relayHost ?? '127.0.0.2',
       log: (entry) => {
         relayLog.push(entry);
         options.log?.(entry);

@@ -15,6 +15,7 @@ import * as oauth from 'oauth4webapi';
 import * as v from 'valibot';
 import browser from 'webextension-polyfill';
 import { AppError } from '../shared/errors';
+import { isLoopbackHost } from '../shared/loopback';
 import type { SessionView } from '../shared/messages';
 import { parseAgileAccount, parseServiceUrl, SettingsError, type AgileAccount } from '../shared/settings';
 import { loadSettings } from './settings-store';
@@ -23,11 +24,10 @@ import { tokenStore, type Access, type Grant } from './token-store';
 /** Renew this long before the access token expires (at most a quarter of its life, for short-lived tokens). */
 const REFRESH_MARGIN_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 8_000;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** http is accepted only for a relay on this machine (development, the sandbox). */
 function requestOptions(url: string) {
-  return { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), [oauth.allowInsecureRequests]: LOOPBACK.has(new URL(url).hostname) };
+  return { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), [oauth.allowInsecureRequests]: isLoopbackHost(new URL(url).hostname) };
 }
 
 const RelayMetadata = v.object({ client_id: v.pipe(v.string(), v.minLength(1)), authorization_endpoint: v.pipe(v.string(), v.url()) });

@@ -3,6 +3,7 @@
  * names on both) and validated once at start-up. Every problem is reported in one message.
  */
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../shared/extension-id';
+import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
 
 export interface OAuthMode {
@@ -51,7 +52,6 @@ export class RelayConfigError extends Error {
 }
 
 const AGILE = 'https://{domain}.agilecrm.com';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const list = (value: string | undefined, fallback: string[]): string[] =>
   value?.trim() ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
@@ -71,9 +71,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       return '';
     }
     try {
-      const parsed = new URL(value.replaceAll('{domain}', 'domain'));
-      const secure = parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
-      if (!secure) problems.push(`${name} must be an https URL (http is allowed only on loopback): ${value}`);
+      if (!isSecureUrl(new URL(value.replaceAll('{domain}', 'domain')))) problems.push(`${name} must be an https URL (http is allowed only on loopback): ${value}`);
     } catch {
       problems.push(`${name} is not a URL: ${value}`);
     }

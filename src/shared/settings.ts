@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { AgileDomainError, parseAgileDomain } from './agile-domain';
+import { isSecureUrl } from './loopback';
 
 export interface Settings {
   relayUrl: string;
@@ -17,8 +18,6 @@ export const DEFAULT_SETTINGS: Settings = {
   relayUrl: import.meta.env?.VITE_RELAY_URL ?? 'http://127.0.0.1:8787',
   agile: import.meta.env?.VITE_AGILE ?? '',
 };
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -35,8 +34,7 @@ export function parseServiceUrl(input: string, field: keyof Settings, what: stri
   } catch {
     throw new SettingsError(field, `${what} must be a full address, like https://relay.example.com.`);
   }
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
-  if (!secure) throw new SettingsError(field, `${what} must start with https:// (http:// is allowed only for 127.0.0.1 or localhost).`);
+  if (!isSecureUrl(url)) throw new SettingsError(field, `${what} must start with https:// (http:// is allowed only on this machine: 127.x.x.x or localhost).`);
   if (url.username || url.password || url.search || url.hash) throw new SettingsError(field, `${what} must not contain a login, query or #fragment.`);
   return url.href.replace(/\/+$/, '');
 }

@@ -15,14 +15,18 @@ export function allowedOrigin(origins: readonly string[]): MiddlewareHandler {
     if (!origin || !allowed.has(origin)) {
       return oauthError(c, 403, 'access_denied', 'This origin may not use the relay.');
     }
-    c.header('Access-Control-Allow-Origin', origin);
-    c.header('Vary', 'Origin');
     if (c.req.method === 'OPTIONS') {
-      c.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
-      c.header('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept');
-      c.header('Access-Control-Max-Age', '600');
-      return c.body(null, 204);
+      return c.body(null, 204, {
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Methods': 'GET, POST, PUT',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept',
+        'Access-Control-Max-Age': '600',
+        Vary: 'Origin',
+      });
     }
     await next();
+    // Set on the final response: handlers may return a Response of their own (a relayed upstream answer).
+    c.res.headers.set('Access-Control-Allow-Origin', origin);
+    c.res.headers.append('Vary', 'Origin');
   };
 }

@@ -1,0 +1,194 @@
+/**
+ * The relay in OAuth mode, over real loopback HTTP against the sandbox's OAuth server: what it forwards, what it
+ * refuses, and what it never writes down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayEnvFor, startDevStack, type DevStack } from '../../scripts/dev-stack';
+import { createRelay } from '../../src/relay/app';
+import { loadRelayConfig, RelayConfigError } from '../../src/relay/config';
+import { DEV_CLIENT } from '../../src/sandbox/node';
+import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../../src/shared/extension-id';
+import { s256 } from '../../src/shared/random';
+
+const ORIGIN = extensionOrigin(PINNED_EXTENSION_ID);
+const REDIRECT = chromiumRedirectUri(PINNED_EXTENSION_ID);
+const VERIFIER = 'v'.repeat(50);
+let stack: DevStack;
+
+beforeAll(async () => {
+  stack = await startDevStack({ mode: 'oauth' });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const post = (path: string, body: string | URLSearchParams, headers: Record<string, string> = {}) =>
+  fetch(`${stack.relay.url}${path}`, { method: 'POST', body, headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
+
+/** A real authorization code from the sandbox, obtained the way the browser would. */
+async function authorizationCode(): Promise<string> {
+  const authorize = new URL(`${stack.relay.url}/authorize`);
+  for (const [key, value] of Object.entries({
+    response_type: 'code', client_id: DEV_CLIENT.clientId, redirect_uri: REDIRECT, state: 's', code_challenge: await s256(VERIFIER), code_challenge_method: 'S256',
+  })) authorize.searchParams.set(key, value);
+  const toSandbox = await fetch(authorize, { redirect: 'manual' });
+  expect(toSandbox.status).toBe(302);
+  const consentUrl = toSandbox.headers.get('location')!;
+  expect(consentUrl.startsWith(`${stack.sandbox.url}/oauth/authorize?`)).toBe(true);
+  const page = await (await fetch(consentUrl)).text();
+  const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1]!;
+  const user = stack.sandbox.state.users[0]!;
+  const back = await fetch(`${stack.sandbox.url}/oauth/authorize`, {
+    method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request_id: requestId, email: user.email, password: user.password, decision: 'allow' }),
+  });
+  return new URL(back.headers.get('location')!).searchParams.get('code')!;
+}
+
+describe('configuration', () => {
+  it('refuses to start without the client secret, saying so', () => {
+    expect(() => loadRelayConfig({ RELAY_MODE: 'oauth', OAUTH_CLIENT_ID: 'x' })).toThrow(/OAUTH_CLIENT_SECRET is required/);
+    expect(() => loadRelayConfig({ RELAY_MODE: 'bridge' })).toThrow(/RELAY_SEAL_KEY is required/);
+  });
+  it('reports every problem at once, and refuses plain http off loopback', () => {
+    try {
+      loadRelayConfig({ RELAY_MODE: 'oauth', OAUTH_TOKEN_URL: 'http://auth.example.com/token', RELAY_ALLOWED_ORIGINS: 'not an origin' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(RelayConfigError);
+      const { problems } = error as RelayConfigError;
+      expect(problems.join('\n')).toMatch(/OAUTH_CLIENT_ID/);
+      expect(problems.join('\n')).toMatch(/OAUTH_CLIENT_SECRET/);
+      expect(problems.join('\n')).toMatch(/OAUTH_TOKEN_URL must be an https URL/);
+      expect(problems.join('\n')).toMatch(/not an origin/);
+    }
+  });
+  it('defaults to Agile CRM’s endpoints for the account’s domain and the pinned extension', () => {
+    const config = loadRelayConfig({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' });
+    expect(config.mode).toMatchObject({ authorizeUrl: 'https://{domain}.agilecrm.com/oauth/authorize', tokenUrl: 'https://{domain}.agilecrm.com/oauth/token' });
+    expect(config.allowedOrigins).toEqual([ORIGIN]);
+    expect(config.allowedRedirectUris).toEqual([REDIRECT]);
+  });
+});
+
+describe('OAuth mode', () => {
+  it('publishes RFC 8414 metadata naming its own endpoints and the public client id', async () => {
+    const metadata = await (await fetch(`${stack.relay.url}/.well-known/oauth-authorization-server`, { headers: { Origin: ORIGIN } })).json();
+    expect(metadata).toMatchObject({
+      issuer: stack.relay.url, authorization_endpoint: `${stack.relay.url}/authorize`, token_endpoint: `${stack.relay.url}/token`,
+      revocation_endpoint: `${stack.relay.url}/revoke`, code_challenge_methods_supported: ['S256'], client_id: DEV_CLIENT.clientId,
+    });
+    expect(JSON.stringify(metadata)).not.toContain(DEV_CLIENT.clientSecret);
+  });
+
+  it('exchanges a code with the client secret added, and rotates through refresh', async () => {
+    const exchanged = await post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: await authorizationCode(), code_verifier: VERIFIER, redirect_uri: REDIRECT }));
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.headers.get('cache-control')).toBe('no-store');
+    expect(exchanged.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const tokens = await exchanged.json();
+    expect(tokens).toMatchObject({ token_type: 'Bearer', agile_api_base: `${stack.sandbox.url}/dev/api`, agile_web_base: stack.sandbox.url });
+    const refreshed = await (await post('/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))).json();
+    expect(refreshed.access_token).toBeTruthy();
+    const reused = await post('/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
+    expect(reused.status).toBe(400);
+    expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('passes a wrong verifier’s invalid_grant through', async () => {
+    const response = await post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: await authorizationCode(), code_verifier: 'w'.repeat(43), redirect_uri: REDIRECT }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes through the upstream (RFC 7009)', async () => {
+    const tokens = await (await post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: await authorizationCode(), code_verifier: VERIFIER, redirect_uri: REDIRECT }))).json();
+    const before = stack.sandbox.state.count('revoke');
+    const revoked = await post('/revoke', new URLSearchParams({ token: tokens.refresh_token, token_type_hint: 'refresh_token' }));
+    expect(revoked.status).toBe(200);
+    expect(stack.sandbox.state.count('revoke')).toBe(before + 1);
+    expect(stack.sandbox.state.userForAccessToken(tokens.access_token)).toBeNull();
+  });
+
+  it.each([
+    ['an unknown Origin', () => post('/token', 'grant_type=refresh_token&refresh_token=x', { Origin: 'https://evil.example' }), 403, 'access_denied'],
+    ['no Origin', () => fetch(`${stack.relay.url}/token`, { method: 'POST', body: 'grant_type=refresh_token&refresh_token=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 403, 'access_denied'],
+    ['a redirect URI not on the list', () => post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: 'c', code_verifier: VERIFIER, redirect_uri: 'https://evil.example/' })), 400, 'invalid_request'],
+    ['another grant', () => post('/token', 'grant_type=password&username=a&password=b'), 400, 'unsupported_grant_type'],
+    ['client_credentials', () => post('/token', 'grant_type=client_credentials'), 400, 'unsupported_grant_type'],
+    ['a missing grant_type', () => post('/token', 'code=x'), 400, 'invalid_request'],
+    ['a JSON body', () => post('/token', '{"grant_type":"refresh_token"}', { 'Content-Type': 'application/json' }), 400, 'invalid_request'],
+    ['a repeated parameter', () => post('/token', 'grant_type=refresh_token&refresh_token=a&refresh_token=b'), 400, 'invalid_request'],
+    ['a short code_verifier', () => post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: 'c', code_verifier: 'short', redirect_uri: REDIRECT })), 400, 'invalid_request'],
+    ['an oversized body', () => post('/token', `grant_type=refresh_token&refresh_token=${'x'.repeat(20_000)}`), 413, 'invalid_request'],
+    ['a revoke without token', () => post('/revoke', 'token_type_hint=refresh_token'), 400, 'invalid_request'],
+  ])('refuses %s', async (_name, send, status, error) => {
+    const response = await send();
+    expect(response.status).toBe(status);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toMatchObject({ error });
+  });
+
+  it('answers a CORS preflight only for the extension', async () => {
+    const ok = await fetch(`${stack.relay.url}/token`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const evil = await fetch(`${stack.relay.url}/token`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('authorize: checks client, redirect URI and PKCE before sending the browser upstream', async () => {
+    const authorize = (params: Record<string, string>) => fetch(`${stack.relay.url}/authorize?${new URLSearchParams({
+      response_type: 'code', client_id: DEV_CLIENT.clientId, redirect_uri: REDIRECT, state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
+    })}`, { redirect: 'manual' });
+    const wrongClient = await authorize({ client_id: 'other' });
+    expect(wrongClient.status).toBe(200);
+    expect(await wrongClient.text()).toMatch(/does not serve/);
+    const wrongRedirect = await authorize({ redirect_uri: 'https://evil.example/' });
+    expect(wrongRedirect.status).toBe(200);
+    expect(wrongRedirect.headers.get('location')).toBeNull();
+    const noPkce = new URL((await authorize({ code_challenge_method: 'plain' })).headers.get('location')!);
+    expect(noPkce.origin + noPkce.pathname).toBe(REDIRECT);
+    expect(noPkce.searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('reaches only configured hosts: a {domain} template takes validated domains only', async () => {
+    const calls: string[] = [];
+    const relay = createRelay(loadRelayConfig({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' }), {
+      fetch: async (input) => {
+        calls.push(String(input));
+        return new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'Content-Type': 'application/json' } });
+      },
+    });
+    for (const domain of ['evil.com#', 'a.b', 'x@y', '..', '%2e', 'аcme', '']) {
+      const response = await relay.request('/token', {
+        method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'r', domain }),
+      });
+      expect(response.status).toBe(400);
+    }
+    expect(calls).toEqual([]);
+    await relay.request('/token', {
+      method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'r', domain: 'acme' }),
+    });
+    expect(calls).toEqual(['https://acme.agilecrm.com/oauth/token']);
+  });
+
+  it('says so when the upstream is down, without leaking anything', async () => {
+    const relay = createRelay(loadRelayConfig({ ...relayEnvFor('oauth', 'http://127.0.0.1:9') }));
+    const response = await relay.request('/token', {
+      method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=r',
+    });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+
+  it('never logs codes, tokens or secrets', () => {
+    const log = JSON.stringify(stack.relayLog);
+    expect(stack.relayLog.length).toBeGreaterThan(10);
+    expect(log).not.toContain(DEV_CLIENT.clientSecret);
+    expect(log).not.toMatch(/code=|refresh_token|access_token|code_verifier|\?/);
+  });
+});
