@@ -265,7 +265,7 @@ export function createSeed(count = 200): SeedData {
   }
   return {
     domain: SANDBOX_DOMAIN,
-    users: [...SANDBOX_USERS],
+    users: SANDBOX_USERS.map((user) => ({ ...user })),
     contacts,
     notes,
     tasks,

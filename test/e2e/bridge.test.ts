@@ -1,0 +1,54 @@
+/**
+ * A real Agile CRM account today: the same extension and sign-in button, with the relay in API-key bridge mode
+ * in front of the sandbox's REST API (which checks the seeded users' keys exactly as Agile does).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { dumpStorage, signInThrough, waitForSignIn } from '../../scripts/extension';
+import { cardNames, createWorld, type World } from './setup';
+
+let world: World;
+afterEach(async () => {
+  await world?.close();
+});
+
+describe('sign-in through the API-key bridge', () => {
+  it('a seeded user’s API key → the popup shows the demo page’s contacts; the key is nowhere in the browser or the logs', async () => {
+    world = await createWorld({ mode: 'bridge' });
+    await world.signIn();
+    const popup = await world.popup();
+    expect(await cardNames(popup)).toHaveLength(world.stack.sandbox.state.seed.demoKnownEmails.length);
+    expect(await popup.$eval('.user', (user) => user.textContent)).toBe(world.stack.sandbox.state.users[0]!.email);
+    // "Open in Agile CRM" goes to the account's web app, not to the relay.
+    const open = await popup.$eval('a.open', (link) => link.getAttribute('href'));
+    expect(open).toMatch(new RegExp(`^${world.stack.sandbox.url}/#contact/\\d{16}$`));
+
+    const stored = await dumpStorage(world.ext);
+    expect(stored).toContain(`${world.stack.relay.url}/agile`);
+    const log = JSON.stringify(world.stack.relayLog);
+    for (const user of world.stack.sandbox.state.users) {
+      expect(stored).not.toContain(user.apiKey);
+      expect(log).not.toContain(user.apiKey);
+    }
+  });
+
+  it('a wrong key → the page says so; a second try with the right key signs in', async () => {
+    world = await createWorld({ mode: 'bridge' });
+    const user = world.stack.sandbox.state.users[1]!;
+    const popup = await world.popup();
+    await signInThrough(world.ext, popup, world.consentUrl, async (page) => {
+      await page.locator('#domain').fill(world.stack.sandbox.state.domain);
+      await page.locator('#email').fill(user.email);
+      await page.locator('#api_key').fill('not-the-key');
+      await Promise.all([page.waitForNavigation(), page.locator('#submit').click()]);
+      expect(await page.$eval('#error', (error) => error.textContent)).toMatch(/rejected this email and API key/);
+      // What the rep typed is still there, except the key.
+      expect(await page.$eval('#email', (input) => (input as HTMLInputElement).value)).toBe(user.email);
+      await page.locator('#api_key').fill(user.apiKey);
+      await page.locator('#submit').click();
+    });
+    await waitForSignIn(world.ext);
+    const again = await world.popup();
+    expect((await cardNames(again)).length).toBeGreaterThan(0);
+    expect(await again.$eval('.user', (element) => element.textContent)).toBe(user.email);
+  });
+});

@@ -1,0 +1,25 @@
+/** What ships: the built extension holds no secret of any kind. */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DIST } from '../../scripts/extension';
+import { DEV_CLIENT } from '../../src/sandbox/node';
+import { SANDBOX_USERS } from '../../src/sandbox/seed';
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return (await Promise.all(entries.map((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)])))).flat();
+}
+
+describe('dist/', () => {
+  it('contains no client secret and no API key', async () => {
+    const all = await files(DIST);
+    expect(all.some((file) => file.endsWith('manifest.json'))).toBe(true);
+    const secrets = [DEV_CLIENT.clientSecret, ...SANDBOX_USERS.map((user) => user.apiKey)];
+    for (const file of all) {
+      const content = await readFile(file, 'latin1');
+      for (const secret of secrets) expect(content, `${path.relative(DIST, file)} contains ${secret}`).not.toContain(secret);
+      expect(content).not.toMatch(/client_secret/);
+    }
+  });
+});
