@@ -5,8 +5,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { apiRoutes } from './api';
+import { faultMiddleware } from './faults';
 import { oauthRoutes } from './oauth';
-import { demoPage, webAppPage } from './pages';
+import { demoPage, hostilePage, manyEmailsPage, webAppPage } from './pages';
 import { createState, type SandboxOptions, type SandboxState } from './state';
 
 export interface Sandbox {
@@ -19,9 +20,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const state = createState(options);
   const app = new Hono();
   app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.text('Request Entity Too Large', 413) }));
+  app.use('*', faultMiddleware(state.faults, (name) => state.hit(name)));
   app.route('/oauth', oauthRoutes(state));
   app.route('/dev/api', apiRoutes(state));
   app.get('/demo', (c) => c.html(demoPage(state.seed)));
+  app.get('/demo/many', (c) => c.html(manyEmailsPage(state.seed, Number(c.req.query('n') ?? 50))));
+  app.get('/demo/hostile', (c) => c.html(hostilePage(state.seed)));
   app.get('/', (c) => c.html(webAppPage()));
   // Agile answers a broken request with a bare HTML 500; never a stack trace.
   app.onError((_error, c) => c.html('<html><body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>', 500));

@@ -74,6 +74,22 @@ export function demoPage(seed: SeedData) {
 </main></body></html>`;
 }
 
+/** A page with `n` addresses (seeded contacts first, then strangers), for measuring lookups of many emails. */
+export function manyEmailsPage(seed: SeedData, n: number) {
+  const count = Math.min(Math.max(Number.isFinite(n) ? Math.floor(n) : 50, 1), 1000);
+  const known = seed.contacts.filter((contact) => contact.type === 'PERSON')
+    .map((contact) => String(contact.properties.find((property) => property.name === 'email')?.value));
+  const emails = Array.from({ length: count }, (_, i) => known[i] ?? `stranger${i}@nowhere.example`);
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${count} addresses</title>${STYLE}</head>
+<body><main style="max-width:720px"><h1>Attendee list</h1><ul>${emails.map((email) => html`<li><a href="mailto:${email}">${email}</a></li>`)}</ul></main></body></html>`;
+}
+
+/** The hostile records' addresses, for the popup's inert-rendering test. */
+export function hostilePage(seed: SeedData) {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Imported leads</title>${STYLE}</head>
+<body><main><h1>Imported leads</h1>${seed.hostileEmails.map((email) => html`<p>${email}</p>`)}</main></body></html>`;
+}
+
 /** What "Open in Agile CRM" reaches on the sandbox: the contact id from the URL fragment, as Agile's app reads it. */
 export function webAppPage() {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Agile CRM sandbox</title>${STYLE}</head>

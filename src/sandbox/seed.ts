@@ -80,6 +80,8 @@ export interface SeedData {
   demoKnownEmails: string[];
   /** Emails on the demo page that are not in the CRM. */
   demoUnknownEmails: string[];
+  /** Contacts whose fields hold markup, script URLs and 10 kB strings (the /demo/hostile page). */
+  hostileEmails: string[];
 }
 
 /** The sandbox account's subdomain, as in `https://demo.agilecrm.com`. */
@@ -263,6 +265,7 @@ export function createSeed(count = 200): SeedData {
     const property = plus.properties.find((p) => p.name === 'email');
     if (property) property.value = String(property.value).replace('@', '+crm@');
   }
+  const hostileEmails = addHostileContacts(contacts, notes, deals, newId, owners[0]!);
   return {
     domain: SANDBOX_DOMAIN,
     users: SANDBOX_USERS.map((user) => ({ ...user })),
@@ -272,5 +275,51 @@ export function createSeed(count = 200): SeedData {
     deals,
     demoKnownEmails: [people[0], people[1], people[2], people[3], people[7]].map(emailOf),
     demoUnknownEmails: ['jordan.rivers@newco.example', 'pat.kim@startup.example'],
+    hostileEmails,
   };
+}
+
+/**
+ * Records an attacker could plant in a CRM (a web form feeding Agile, an imported list): every field a rep sees
+ * holds markup, a script URL or 10 kB of text. The popup must show all of it as inert text.
+ */
+function addHostileContacts(contacts: RawContact[], notes: RawNote[], deals: RawDeal[], newId: () => number, owner: RawContact['owner']): string[] {
+  const xss = (n: number) => `<img src=x onerror="window.__xss=${n}"><script>window.__xss=${n}</script>`;
+  const long = 'W'.repeat(10_000);
+  const emails = ['hostile.markup@evil.example', 'hostile.long@evil.example'];
+  const markup: RawContact = {
+    id: newId(), type: 'PERSON', created_time: SEED_EPOCH, updated_time: SEED_EPOCH, star_value: 9, lead_score: -5,
+    tags: [xss(1), ...Array.from({ length: 40 }, (_, i) => `tag-number-${i}-${'x'.repeat(30)}`)], tagsWithTime: [],
+    properties: [
+      { type: 'SYSTEM', name: 'first_name', value: xss(2) },
+      { type: 'SYSTEM', name: 'last_name', value: '"><svg onload=window.__xss=3>' },
+      { type: 'SYSTEM', name: 'company', value: `<a href="javascript:window.__xss=4">Click</a>` },
+      { type: 'SYSTEM', name: 'title', value: long },
+      { type: 'SYSTEM', name: 'image', value: 'javascript:window.__xss=5' },
+      { name: 'email', value: emails[0]!, subtype: xss(6) },
+      { name: 'phone', value: 'javascript:window.__xss=7', subtype: 'work' },
+      { name: 'website', value: 'javascript:window.__xss=8', subtype: 'URL' },
+      { name: 'website', value: 'data:text/html,<script>window.__xss=9</script>', subtype: 'LINKEDIN' },
+      { name: 'address', value: JSON.stringify({ address: xss(10), city: long }) },
+      { name: `<b onmouseover=window.__xss=11>field</b>`, type: 'CUSTOM', value: xss(12) },
+    ],
+    entity_type: 'contact_entity', owner: { ...owner, name: xss(13) },
+  };
+  const longest: RawContact = {
+    id: newId(), type: 'PERSON', created_time: SEED_EPOCH, updated_time: SEED_EPOCH, star_value: 1, lead_score: 1,
+    tags: [long], tagsWithTime: [],
+    properties: [
+      { type: 'SYSTEM', name: 'first_name', value: long },
+      { type: 'SYSTEM', name: 'last_name', value: long },
+      { type: 'SYSTEM', name: 'company', value: long },
+      { name: 'email', value: emails[1]!, subtype: 'work' },
+      { name: 'phone', value: `+1 ${'5'.repeat(3000)}`, subtype: long },
+    ],
+    entity_type: 'contact_entity', owner,
+  };
+  contacts.push(markup, longest);
+  notes.push({ id: newId(), created_time: SEED_EPOCH, subject: xss(14), description: `${xss(15)}\n${long}`, contact_ids: [String(markup.id)], entity_type: 'note' });
+  deals.push({ id: newId(), name: xss(16), expected_value: 1e12, milestone: xss(17), probability: 50, close_date: SEED_EPOCH,
+    pipeline_id: 5700000000000001, contact_ids: [String(markup.id)], entity_type: 'deal' });
+  return emails;
 }

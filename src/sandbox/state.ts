@@ -4,6 +4,7 @@
  */
 import { contactEmails, parseContact } from '../shared/contact';
 import { randomToken } from '../shared/random';
+import { createFaults } from './faults';
 import { createSeed, type RawContact, type RawDeal, type RawNote, type RawTask, type SandboxUser, type SeedData } from './seed';
 
 export interface OAuthClient {
@@ -100,6 +101,8 @@ export function createState(options: SandboxOptions = {}) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
     contactLimit: options.contactLimit ?? 10_000,
+    /** Fault switches: latency, 429/5xx answers, dropped connections (see faults.ts). */
+    faults: createFaults(),
 
     /** Counts a named event; tests read `count(name)`. */
     hit(name: string): void {

@@ -32,15 +32,16 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
   const demoUrl = `${stack.sandbox.url}/demo`;
   const consentUrl = stack.mode === 'oauth' ? `${stack.sandbox.url}/oauth/authorize` : `${stack.relay.url}/authorize`;
   const user = stack.sandbox.state.users[0]!;
+  let closed = false;
   const world: World = {
     stack,
     ext,
     demoUrl,
     consentUrl,
-    popup: () => openPopup(ext, demoUrl),
+    popup: () => openPopup(world.ext, demoUrl),
     async signIn() {
       const popup = await world.popup();
-      await signInThrough(ext, popup, consentUrl, async (consent) => {
+      await signInThrough(world.ext, popup, consentUrl, async (consent) => {
         if (stack.mode === 'bridge') {
           await consent.locator('#domain').fill(stack.sandbox.state.domain);
           await consent.locator('#email').fill(user.email);
@@ -50,11 +51,14 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
           await consent.locator('#allow').click();
         }
       });
-      await waitForSignIn(ext);
+      await waitForSignIn(world.ext);
       if (!popup.isClosed()) await popup.close();
     },
+    /** Idempotent; closes whichever browser `world.ext` is now (a test may relaunch it). */
     async close() {
-      await ext.close();
+      if (closed) return;
+      closed = true;
+      await world.ext.close();
       await stack.close();
     },
   };

@@ -2,8 +2,11 @@
  * The whole shape in real Chromium: launchWebAuthFlow → the sandbox's consent page → code exchanged through the
  * relay → tokens in chrome.storage → the popup shows the demo page's contacts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { dumpStorage, signInThrough } from '../../scripts/extension';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { configure, dumpStorage, launchWithExtension, openPopup, signInThrough } from '../../scripts/extension';
 import { cardNames, concurrentLookups, createWorld, type World } from './setup';
 
 let world: World;
@@ -64,6 +67,27 @@ describe('sign-in through launchWebAuthFlow and the token relay', () => {
     const popup = await world.popup();
     expect(await cardNames(popup)).toEqual(names(world));
     expect(world.stack.sandbox.state.count('token.refresh_token')).toBe(0);
+  });
+
+  it('a browser restart → still signed in: the refresh token was on disk, the access token was not', async () => {
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'agile-crm-restart-'));
+    try {
+      world = await createWorld({ userDataDir: profile });
+      await world.signIn();
+      await world.ext.close();
+      const again = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: profile });
+      world.ext = again;
+      await configure(again, { relayUrl: world.stack.relay.url, agile: world.stack.sandbox.url });
+      const stored = JSON.parse(await dumpStorage(again));
+      expect(stored.local.grant.refreshToken).toBeTruthy();
+      expect(stored.session).toEqual({});
+      const popup = await openPopup(again, world.demoUrl);
+      expect(await cardNames(popup)).toEqual(names(world));
+      expect(world.stack.sandbox.state.count('token.refresh_token')).toBe(1);
+    } finally {
+      await world.close();
+      await rm(profile, { recursive: true, force: true });
+    }
   });
 
   it('an access token past its lifetime → one refresh for 10 lookups at once', async () => {

@@ -21,16 +21,16 @@ export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded
   return (
     <form class="form" onSubmit={submit} aria-label={`Add ${person.email} to Agile CRM`}>
       <div class="row">
-        <label class="field"><span>First name</span><input value={fields.firstName} required maxLength={100} onInput={set('firstName')} /></label>
-        <label class="field"><span>Last name</span><input value={fields.lastName} maxLength={100} onInput={set('lastName')} /></label>
+        <label class="field"><span>First name</span><input name="firstName" autocomplete="given-name" value={fields.firstName} required maxLength={100} onInput={set('firstName')} /></label>
+        <label class="field"><span>Last name</span><input name="lastName" autocomplete="family-name" value={fields.lastName} maxLength={100} onInput={set('lastName')} /></label>
       </div>
       <div class="row">
-        <label class="field"><span>Company</span><input value={fields.company} maxLength={200} onInput={set('company')} /></label>
-        <label class="field"><span>Title</span><input value={fields.title} maxLength={200} onInput={set('title')} /></label>
+        <label class="field"><span>Company</span><input name="company" autocomplete="organization" value={fields.company} maxLength={200} onInput={set('company')} /></label>
+        <label class="field"><span>Title</span><input name="title" autocomplete="organization-title" value={fields.title} maxLength={200} onInput={set('title')} /></label>
       </div>
       <div class="row">
-        <label class="field"><span>Phone</span><input value={fields.phone} type="tel" maxLength={50} onInput={set('phone')} /></label>
-        <label class="field"><span>Tags</span><input value={fields.tags} maxLength={500} onInput={set('tags')} placeholder="lead" /></label>
+        <label class="field"><span>Phone</span><input name="phone" autocomplete="tel" value={fields.phone} type="tel" maxLength={50} onInput={set('phone')} /></label>
+        <label class="field"><span>Tags</span><input name="tags" value={fields.tags} maxLength={500} onInput={set('tags')} placeholder="lead" /></label>
       </div>
       <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy'}>
         {action.state.status === 'busy' ? 'Adding…' : 'Add to Agile CRM'}

@@ -21,6 +21,7 @@ interface Search {
 export function PageView({ session, onSignedOut }: { session: SessionView; onSignedOut(error: ErrorInfo | null): void }) {
   const { state, refresh, replaceContact } = usePageLookup(onSignedOut);
   const [search, setSearch] = useState<Search | null>(null);
+  const [added, setAdded] = useState<string | null>(null);
   const webBase = state.result?.webBase ?? session.webBase ?? '';
 
   const runSearch = async (query: string) => {
@@ -57,7 +58,7 @@ export function PageView({ session, onSignedOut }: { session: SessionView; onSig
         <button type="button" class="btn btn-quiet" onClick={signOut}>Sign out</button>
       </header>
 
-      <SearchBox initial={state.query} busy={search?.busy ?? false} onSearch={runSearch} onClear={() => setSearch(null)} />
+      <SearchBox key={state.query} initial={state.query} busy={search?.busy ?? false} onSearch={runSearch} onClear={() => setSearch(null)} />
 
       <main>
         {search ? (
@@ -94,7 +95,16 @@ export function PageView({ session, onSignedOut }: { session: SessionView; onSig
               </Notice>
             )}
             {result && cards(result.found)}
-            {result && <MissingList people={result.missing} onAdded={replaceContact} />}
+            {added && <Notice kind="ok">{added}</Notice>}
+            {result && (
+              <MissingList
+                people={result.missing}
+                onAdded={(contact) => {
+                  replaceContact(contact);
+                  setAdded(`${contact.name} was added to Agile CRM.`);
+                }}
+              />
+            )}
             {state.more > 0 && <p class="muted small">+{state.more} more addresses on this page not shown.</p>}
           </section>
         )}

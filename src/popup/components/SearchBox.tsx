@@ -15,6 +15,7 @@ export function SearchBox({ initial, busy, onSearch, onClear }: { initial: strin
         placeholder="Search Agile CRM…"
         value={query}
         maxLength={200}
+        autofocus
         onInput={(event) => {
           setQuery(event.currentTarget.value);
           if (!event.currentTarget.value) onClear();
