@@ -119,7 +119,9 @@ export function createAgileClient(options: AgileClientOptions) {
       try {
         response = await send(call, grant);
       } catch (error) {
-        if (call.idempotent && attempt < retries) {
+        // A connection that failed fast is worth another try; one that timed out has already cost the rep 8 s.
+        const timedOut = error instanceof AppError && error.code === 'timeout';
+        if (call.idempotent && !timedOut && attempt < retries) {
           await sleep(backoff(attempt));
           continue;
         }

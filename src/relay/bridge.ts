@@ -171,7 +171,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (!apiKey.trim()) return again('Enter your REST API key.', domain);
     const failures = `signin-failures:${domain}:${email}`;
     const locked = `signin-locked:${domain}:${email}`;
-    if (await deps.store.has(locked)) return again('Too many failed sign-ins for this account. Wait ten minutes and try again.', domain);
+    if ((await deps.store.recordedAt(locked)) !== null) return again('Too many failed sign-ins for this account. Wait ten minutes and try again.', domain);
     const check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
     if (!check.ok) {
       // Guessing API keys through the relay stops after a few tries per account.
@@ -206,11 +206,14 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
       return issueTokens(c, { d: code.d, e: code.e, k: code.k }, code.j);
     }
     const refresh = await openAs(sealer, 'refresh', request.refresh_token, Refresh);
-    if (!refresh || (await deps.store.has(`revoked:${refresh.g}`))) {
+    if (!refresh || (await deps.store.recordedAt(`revoked:${refresh.g}`)) !== null) {
       return oauthError(c, 400, 'invalid_grant', 'The session has ended. Sign in again.');
     }
-    // Rotation: each refresh token works once; a second use means it was copied, so the grant ends.
+    // Rotation: each refresh token works once; a second use means it was copied, so the grant ends — unless
+    // it comes within the configured grace period, the mark of a client retrying after a lost response.
     if (!(await deps.store.claim(`used:${refresh.j}`, Math.max(refresh.exp - now(), 1)))) {
+      const usedAt = (await deps.store.recordedAt(`used:${refresh.j}`)) ?? 0;
+      if (Date.now() - usedAt <= mode.refreshReuseGrace * 1000) return issueTokens(c, { d: refresh.d, e: refresh.e, k: refresh.k }, refresh.g);
       await deps.store.claim(`revoked:${refresh.g}`, mode.refreshTokenTtl);
       return oauthError(c, 400, 'invalid_grant', 'This refresh token was already used; the session is revoked. Sign in again.');
     }
@@ -234,7 +237,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     const header = c.req.header('authorization') ?? '';
     const access = header.startsWith('Bearer ') ? await openAs(sealer, 'access', header.slice(7), Access) : null;
     if (!access) return denied('The access token is missing, invalid or expired.');
-    if (await deps.store.has(`revoked:${access.g}`)) return denied('The session was signed out.');
+    if ((await deps.store.recordedAt(`revoked:${access.g}`)) !== null) return denied('The session was signed out.');
 
     const url = new URL(c.req.url);
     const path = url.pathname.slice(url.pathname.indexOf('/agile/') + '/agile/'.length);

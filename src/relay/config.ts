@@ -31,6 +31,11 @@ export interface BridgeMode {
   agileBaseUrl: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /**
+   * Seconds during which a just-rotated refresh token may be presented again without ending the session: a
+   * response lost in flight (the worker killed mid-refresh) then costs nothing. 0 = strict rotation.
+   */
+  refreshReuseGrace: number;
 }
 
 export interface RelayConfig {
@@ -77,11 +82,11 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     }
     return value.replace(/\/+$/, '');
   };
-  const seconds = (name: string, fallback: number): number => {
+  const seconds = (name: string, fallback: number, min = 1): number => {
     const value = env[name]?.trim();
     if (!value) return fallback;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0) problems.push(`${name} must be a whole number of seconds: ${value}`);
+    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of seconds (at least ${min}): ${value}`);
     return parsed;
   };
   const key = (name: string, value: string): Uint8Array => {
@@ -115,6 +120,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       agileBaseUrl: url('AGILE_BASE_URL', AGILE),
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
+      refreshReuseGrace: seconds('RELAY_REFRESH_REUSE_GRACE', 0, 0),
     };
   } else if (modeName === 'oauth') {
     const clientId = env.OAUTH_CLIENT_ID?.trim() ?? '';
@@ -139,7 +145,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     };
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);
-    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1 };
+    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, refreshReuseGrace: 0 };
   }
 
   if (problems.length > 0) throw new RelayConfigError(problems);

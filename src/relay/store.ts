@@ -9,14 +9,15 @@
 export interface RelayStore {
   /** Records `key` unless it is already there; true only for the one caller that recorded it. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
-  has(key: string): Promise<boolean>;
+  /** When `key` was recorded (epoch milliseconds), or null when it is not there. */
+  recordedAt(key: string): Promise<number | null>;
   /** Adds one to a counter that starts at 0 and disappears after `ttlSeconds`; returns the new count. */
   increment(key: string, ttlSeconds: number): Promise<number>;
 }
 
 /** @example const store = memoryStore(); await store.claim('code:abc', 120) // true, then false */
 export function memoryStore(now: () => number = Date.now): RelayStore {
-  const entries = new Map<string, { count: number; expiresAt: number }>();
+  const entries = new Map<string, { count: number; at: number; expiresAt: number }>();
   let sweepAt = 0;
   const live = (key: string) => {
     const time = now();
@@ -31,16 +32,16 @@ export function memoryStore(now: () => number = Date.now): RelayStore {
   return {
     async claim(key, ttlSeconds) {
       if (live(key)) return false;
-      entries.set(key, { count: 1, expiresAt: now() + ttlSeconds * 1000 });
+      entries.set(key, { count: 1, at: now(), expiresAt: now() + ttlSeconds * 1000 });
       return true;
     },
-    async has(key) {
-      return live(key) !== undefined;
+    async recordedAt(key) {
+      return live(key)?.at ?? null;
     },
     async increment(key, ttlSeconds) {
       const entry = live(key);
       if (entry) return ++entry.count;
-      entries.set(key, { count: 1, expiresAt: now() + ttlSeconds * 1000 });
+      entries.set(key, { count: 1, at: now(), expiresAt: now() + ttlSeconds * 1000 });
       return 1;
     },
   };

@@ -15,10 +15,15 @@ export interface FaultSwitches {
   latency: Record<FaultScope, number>;
   /** Served in order, each `times` times, before requests reach the real handlers. */
   queue: Fault[];
+  /**
+   * Rewrites the next successful authorization response before the browser is sent back (an attacker's forged
+   * `state`, a code from another flow), then clears itself.
+   */
+  tamperAuthorizationResponse: ((params: URLSearchParams) => void) | null;
 }
 
 export function createFaults(): FaultSwitches {
-  return { latency: { api: 0, token: 0 }, queue: [] };
+  return { latency: { api: 0, token: 0 }, queue: [], tamperAuthorizationResponse: null };
 }
 
 const scopeOf = (path: string): FaultScope | null =>

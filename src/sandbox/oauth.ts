@@ -94,6 +94,13 @@ export function oauthRoutes(state: SandboxState): Hono {
     }
     const issued = state.issueCode(requestId, user.email);
     if (!issued) return c.html(errorPage('Sign-in expired', 'Start signing in again from the extension.'));
+    const tamper = state.faults.tamperAuthorizationResponse;
+    if (tamper) {
+      state.faults.tamperAuthorizationResponse = null;
+      const params = new URLSearchParams({ code: issued.code, ...(request.state !== undefined ? { state: request.state } : {}) });
+      tamper(params);
+      return redirectBack(c, request.redirectUri, Object.fromEntries(params));
+    }
     return redirectBack(c, request.redirectUri, { code: issued.code, state: request.state });
   });
 

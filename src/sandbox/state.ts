@@ -19,6 +19,8 @@ export interface SandboxOptions {
   /** Access-token lifetime in seconds; tests make it a few seconds to exercise refresh. */
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  /** Seconds a rotated refresh token may be presented again (a client retrying a lost response); 0 = strict. */
+  refreshReuseGrace?: number;
   /** Contacts the account may hold before creating one answers 406. */
   contactLimit?: number;
   seed?: SeedData;
@@ -55,8 +57,8 @@ interface Grant {
 interface IssuedToken {
   grantId: string;
   expiresAt: number;
-  /** Refresh tokens only: rotated tokens stay known so that their reuse can be detected. */
-  used?: boolean;
+  /** Refresh tokens only: when it was used (epoch ms); rotated tokens stay known so reuse can be detected. */
+  usedAt?: number;
 }
 
 export type SandboxState = ReturnType<typeof createState>;
@@ -100,6 +102,7 @@ export function createState(options: SandboxOptions = {}) {
     clients: options.clients ?? [],
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
+    refreshReuseGrace: options.refreshReuseGrace ?? 0,
     contactLimit: options.contactLimit ?? 10_000,
     /** Fault switches: latency, 429/5xx answers, dropped connections (see faults.ts). */
     faults: createFaults(),
@@ -204,7 +207,7 @@ export function createState(options: SandboxOptions = {}) {
       const access = randomToken();
       const refresh = randomToken();
       accessTokens.set(access, { grantId: grant.id, expiresAt: nowSeconds() + this.accessTokenTtl });
-      refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl, used: false });
+      refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl });
       return { access_token: access, refresh_token: refresh, expires_in: this.accessTokenTtl };
     },
     /**
@@ -215,11 +218,12 @@ export function createState(options: SandboxOptions = {}) {
       const entry = refreshTokens.get(token);
       const grant = live(entry);
       if (!entry || !grant || grant.clientId !== clientId) return null;
-      if (entry.used) {
+      if (entry.usedAt !== undefined) {
+        if (Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;
         revokeGrant(grant.id);
         return 'reused';
       }
-      entry.used = true;
+      entry.usedAt = Date.now();
       return grant;
     },
     userForAccessToken(token: string): SandboxUser | null {
@@ -233,6 +237,10 @@ export function createState(options: SandboxOptions = {}) {
       if (refreshGrant && refreshGrant.clientId === clientId) revokeGrant(refreshGrant.id);
       const access = accessTokens.get(token);
       if (access && grants.get(access.grantId)?.clientId === clientId) access.expiresAt = 0;
+    },
+    /** Test hook: every grant is revoked, as if the user had disconnected the app in Agile CRM. */
+    revokeAllGrants(): void {
+      for (const grant of grants.values()) grant.revoked = true;
     },
     /** Test hook: every access token issued so far stops working (as if the clock had passed its expiry). */
     expireAccessTokens(): void {

@@ -137,13 +137,27 @@ export function parseRequest(input: unknown): Request {
 }
 
 /**
+ * Requests safe to send again when the worker was terminated before answering (MV3 kills idle workers, and a
+ * killed worker drops its message channels). Writes are not: Agile CRM may already have done them.
+ */
+const RESENDABLE = new Set<Request['type']>(['getSession', 'scanPage', 'lookup', 'search', 'contactDetails', 'getSettings']);
+
+/**
  * Sends a request to the service worker and unwraps the answer; a failure arrives as a thrown `AppError`.
  *
  * @example const session = await send({ type: 'getSession' });
  */
 export async function send<K extends Request['type']>(request: RequestOf<K>): Promise<Responses[K]> {
-  const reply = (await browser.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
-  if (!reply) throw new AppError('internal', 'The extension’s background worker did not answer. Try again.');
+  const attempt = async (): Promise<Reply<Responses[K]> | undefined> => {
+    try {
+      return (await browser.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // The first message after a termination starts a fresh worker, which answers the second try.
+  const reply = (await attempt()) ?? (RESENDABLE.has(request.type) ? await attempt() : undefined);
+  if (!reply) throw new AppError('internal', 'The extension’s background worker stopped before answering. Try again.');
   if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
   return reply.value;
 }

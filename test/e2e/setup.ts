@@ -65,6 +65,15 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
   return world;
 }
 
+/** Empties the extension's contact cache, so the next popup must ask Agile CRM (sign-in leaves it warm). */
+export async function clearContactCache(world: World): Promise<void> {
+  const worker = await world.ext.worker();
+  await worker.evaluate(async () => {
+    const keys = Object.keys(await chrome.storage.local.get(null)).filter((key) => key.startsWith('contact:'));
+    await chrome.storage.local.remove(keys);
+  });
+}
+
 /** The names on the popup's contact cards, once the lookup has finished. */
 export async function cardNames(popup: Page): Promise<string[]> {
   await popup.waitForFunction(() => /in Agile CRM/.test(document.querySelector('.status')?.textContent ?? ''), { timeout: 15_000 });
