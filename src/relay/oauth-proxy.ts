@@ -58,7 +58,8 @@ async function callUpstream(c: Context, deps: UpstreamDeps, mode: OAuthMode, tim
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     return oauthError(c, 502, 'server_error', 'Agile CRM’s sign-in service answered with something other than a JSON object.');
   }
-  const status = response.status >= 200 && response.status < 600 ? response.status : 502;
+  // The relay is a gateway: an upstream failure is a 502, whatever code the upstream used.
+  const status = response.status >= 200 && response.status < 500 ? response.status : 502;
   const payload = response.ok ? { ...json, ...extra } : json;
   return new Response(JSON.stringify(payload), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
 }
