@@ -19,7 +19,7 @@ const ORIGIN = extensionOrigin(PINNED_EXTENSION_ID);
 const RUNS = 1_500;
 
 /** Answers within a deadline, or the property fails as a hang. */
-async function within<T>(work: Promise<T>, ms = 2_000): Promise<T> {
+async function within<T>(work: T | Promise<T>, ms = 2_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
