@@ -4,7 +4,7 @@
  * the end-to-end tests and the benchmarks, so all three exercise the same real paths.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer';
@@ -29,11 +29,14 @@ export interface LaunchOptions {
   headless?: boolean;
   /** Reuse a profile (to test a browser restart); by default a fresh temporary one, deleted on close. */
   userDataDir?: string;
+  /** The built extension to load (default dist/; the benchmarks use dist-bench/). */
+  dist?: string;
 }
 
 /** @example const ext = await launchWithExtension(); const worker = await ext.worker(); */
 export async function launchWithExtension(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
-  if (!existsSync(path.join(DIST, 'manifest.json'))) throw new Error('dist/ has no build: run `npm run build` first.');
+  const dist = options.dist ?? DIST;
+  if (!existsSync(path.join(dist, 'manifest.json'))) throw new Error(`${dist} has no build: run \`npm run build\` first.`);
   const executablePath = options.executablePath ?? (await findBrowser());
   const temporary = !options.userDataDir;
   const userDataDir = options.userDataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'agile-crm-profile-')));
@@ -48,8 +51,8 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
     defaultViewport: headless ? { width: 1280, height: 800 } : null,
   });
   try {
-    const extensionId = await browser.installExtension(DIST);
-    const manifest = (await import(path.join(DIST, 'manifest.json'), { with: { type: 'json' } })).default as {
+    const extensionId = await browser.installExtension(dist);
+    const manifest = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8')) as {
       action: { default_popup: string };
       options_ui: { page: string };
     };

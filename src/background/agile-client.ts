@@ -14,7 +14,8 @@
 import { ContactParseError, contactEmails, parseContact, type Contact } from '../shared/contact';
 import { AppError } from '../shared/errors';
 import type { NewContact, NewTask } from '../shared/messages';
-import { parseDeals, parseNotes, parseTasks, type Deal, type Note, type Task } from '../shared/records';
+import type { Deal, Note, Task } from '../shared/records';
+import { parseDeals, parseNotes, parseTasks } from './agile-records';
 import type { AccessGrant } from './auth';
 
 export interface AgileClientOptions {

@@ -6,7 +6,7 @@
  * Nothing here survives in globals alone: the worker is killed after 30 s idle, so state lives in storage.
  */
 import { AppError, toErrorInfo } from '../shared/errors';
-import { parseRequest, type Reply, type Request, type Responses } from '../shared/messages';
+import { parseRequest, type PopupStart, type Reply, type Request, type Responses } from '../shared/messages';
 import { SettingsError } from '../shared/settings';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
@@ -23,6 +23,28 @@ async function webBase(): Promise<string> {
   return session.webBase;
 }
 
+/**
+ * The popup's first paint in one round trip: who is signed in, the people to look up (a parked context-menu
+ * lookup, or a scan of the tab) and what the cache knows about them.
+ */
+async function startPopup(tabId: number | null): Promise<PopupStart> {
+  const session = await sessionView();
+  if (!session.signedIn || !session.webBase) return { session, page: null };
+  const pending = await takePendingLookup();
+  if (pending) {
+    const cached = pending.emails.length > 0 ? await lookupFromCache(pending.emails, session.webBase) : null;
+    return { session, page: { title: 'Selection', emails: pending.emails, more: 0, query: pending.query, cached, error: null } };
+  }
+  if (tabId === null) return { session, page: { title: '', emails: [], more: 0, query: '', cached: null, error: null } };
+  try {
+    const scan = await scanTab(tabId);
+    const cached = scan.emails.length > 0 ? await lookupFromCache(scan.emails, session.webBase) : null;
+    return { session, page: { ...scan, query: '', cached, error: null } };
+  } catch (error) {
+    return { session, page: { title: '', emails: [], more: 0, query: '', cached: null, error: toErrorInfo(error) } };
+  }
+}
+
 async function handle(request: Request): Promise<Responses[Request['type']]> {
   switch (request.type) {
     case 'getSession':
@@ -34,14 +56,12 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
       await contactCache.clear();
       return session;
     }
-    case 'scanPage':
-      return scanTab(request.tabId);
+    case 'openPopup':
+      return startPopup(request.tabId);
     case 'lookup':
       return request.source === 'cache'
         ? lookupFromCache(request.emails, await webBase())
         : lookupFromAgile(agile, request.emails, await webBase());
-    case 'takePendingLookup':
-      return takePendingLookup();
     case 'search':
       await webBase();
       return agile.search(request.query);

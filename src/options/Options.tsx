@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
-import { send, type SessionView } from '../shared/messages';
+import type { SessionView } from '../shared/messages';
+import { send } from '../popup/send';
 import type { Settings } from '../shared/settings';
 import { Notice } from '../popup/components/Notice';
 

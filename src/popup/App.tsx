@@ -1,25 +1,36 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
-import { send, type SessionView } from '../shared/messages';
+import type { PopupStart } from '../shared/messages';
 import { Notice } from './components/Notice';
 import { PageView } from './components/PageView';
 import { SignInPanel } from './components/SignInPanel';
+import { send } from './send';
+import { activeTabId } from './use-page-lookup';
 
 /** Signed out → the sign-in panel; signed in → the page's contacts. */
 export function App() {
-  const [session, setSession] = useState<SessionView | null>(null);
+  const [start, setStart] = useState<PopupStart | null>(null);
   const [notice, setNotice] = useState<ErrorInfo | null>(null);
 
-  useEffect(() => {
-    send({ type: 'getSession' }).then(setSession, (failure) => setNotice(toErrorInfo(failure)));
+  const open = useCallback(async () => {
+    try {
+      setStart(await send({ type: 'openPopup', tabId: await activeTabId() }));
+    } catch (failure) {
+      setNotice(toErrorInfo(failure));
+    }
   }, []);
+  useEffect(() => {
+    void open();
+  }, [open]);
 
   const signedOut = useCallback((reason: ErrorInfo | null) => {
     setNotice(reason);
-    setSession((previous) => (previous ? { ...previous, signedIn: false, user: null } : previous));
+    setStart((previous) => (previous ? { session: { ...previous.session, signedIn: false, user: null }, page: null } : previous));
   }, []);
 
-  if (!session) return notice ? <Notice error={notice} /> : <p class="muted pad" role="status">Loading…</p>;
-  if (!session.signedIn) return <SignInPanel notice={notice} onSignedIn={(next) => { setNotice(null); setSession(next); }} />;
-  return <PageView session={session} onSignedOut={signedOut} />;
+  if (!start) return notice ? <Notice error={notice} /> : <p class="muted pad" role="status">Loading…</p>;
+  if (!start.session.signedIn || !start.page) {
+    return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(); }} />;
+  }
+  return <PageView session={start.session} start={start.page} onSignedOut={signedOut} />;
 }

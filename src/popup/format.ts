@@ -1,4 +1,18 @@
-/** Display helpers for the popup: times, money, safe link targets. Pure, so they are unit-tested. */
+/** Display helpers for the popup: times, money, addresses, safe link targets. Pure, so they are unit-tested. */
+import type { Address } from '../shared/contact';
+
+/** The Agile CRM web app's address for a contact. */
+export function contactUrl(webBase: string, id: string): string {
+  return `${webBase.replace(/\/+$/, '')}/#contact/${encodeURIComponent(id)}`;
+}
+
+/** One line for display: "120 Street, Detroit, Michigan 48201, US", or the raw text when it was not JSON. */
+export function formatAddress(address: Address): string {
+  const cityLine = [address.city, [address.state, address.zip].filter(Boolean).join(' ')].filter(Boolean);
+  const parts = [address.address, ...cityLine, address.country].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : address.text;
+}
+
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago". */
 export function relativeTime(at: number, now = Date.now()): string {

@@ -2,10 +2,13 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
-import { send, type LookupResult, type PageEmail } from '../shared/messages';
+import type { LookupResult, PageEmail, PopupStart } from '../shared/messages';
+import { send } from './send';
+
+export type PageStart = NonNullable<PopupStart['page']>;
 
 export interface PageState {
-  phase: 'scanning' | 'looking-up' | 'ready';
+  phase: 'looking-up' | 'ready';
   title: string;
   emails: PageEmail[];
   more: number;
@@ -19,29 +22,41 @@ export interface PageState {
   refreshing: boolean;
 }
 
-const INITIAL: PageState = { phase: 'scanning', title: '', emails: [], more: 0, query: '', result: null, error: null, staleBecause: null, refreshing: false };
-
-/** Which tab this popup is about: the active tab of its window (the popup window itself has none to scan). */
-async function activeTabId(): Promise<number | null> {
+/** The tab this popup is about: the active tab of its window (a popup window opened from the menu has none). */
+export async function activeTabId(): Promise<number | null> {
   if (new URLSearchParams(location.search).has('window')) return null;
   const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
   return tab?.id ?? null;
 }
 
+function initialState(start: PageStart): PageState {
+  const cached = start.cached && start.cached.pending.length < start.emails.length ? start.cached : null;
+  return {
+    phase: start.emails.length > 0 ? 'looking-up' : 'ready',
+    title: start.title,
+    emails: start.emails,
+    more: start.more,
+    query: start.query,
+    result: cached,
+    error: start.error,
+    staleBecause: null,
+    refreshing: start.emails.length > 0,
+  };
+}
+
 /**
- * The popup's data flow: find the people (a parked context-menu lookup, or a scan of the tab), paint what the
- * cache knows at once, then ask Agile CRM and paint again (stale-while-revalidate).
+ * The popup's data flow after its first paint (what the worker's `openPopup` answered from the cache): ask Agile
+ * CRM for the page's people and paint again — stale-while-revalidate — and keep edits in step.
  */
-export function usePageLookup(onSignedOut: (error: ErrorInfo) => void) {
-  const [state, setState] = useState<PageState>(INITIAL);
-  const update = (patch: Partial<PageState>) => setState((previous) => ({ ...previous, ...patch }));
+export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) => void) {
+  const [state, setState] = useState<PageState>(() => initialState(start));
 
   const refresh = useCallback(async (emails: PageEmail[]) => {
     if (emails.length === 0) return;
-    update({ refreshing: true });
+    setState((previous) => ({ ...previous, refreshing: true }));
     try {
       const result = await send({ type: 'lookup', emails, source: 'agile' });
-      update({ result, phase: 'ready', staleBecause: null, error: null, refreshing: false });
+      setState((previous) => ({ ...previous, result, phase: 'ready', staleBecause: null, error: null, refreshing: false }));
     } catch (failure) {
       const error = toErrorInfo(failure);
       if (error.code === 'signed_out') return onSignedOut(error);
@@ -52,29 +67,8 @@ export function usePageLookup(onSignedOut: (error: ErrorInfo) => void) {
   }, [onSignedOut]);
 
   useEffect(() => {
-    void (async () => {
-      try {
-        const pending = await send({ type: 'takePendingLookup' });
-        let found: { title: string; emails: PageEmail[]; more: number; query: string };
-        if (pending) {
-          found = { title: 'Selection', emails: pending.emails, more: 0, query: pending.query };
-        } else {
-          const tabId = await activeTabId();
-          const scan = tabId === null ? { title: '', emails: [], more: 0 } : await send({ type: 'scanPage', tabId });
-          found = { ...scan, query: '' };
-        }
-        update({ ...found, phase: found.emails.length > 0 ? 'looking-up' : 'ready' });
-        if (found.emails.length === 0) return;
-        const cached = await send({ type: 'lookup', emails: found.emails, source: 'cache' });
-        if (cached.pending.length < found.emails.length) update({ result: cached });
-        await refresh(found.emails);
-      } catch (failure) {
-        const error = toErrorInfo(failure);
-        if (error.code === 'signed_out') return onSignedOut(error);
-        update({ error, phase: 'ready' });
-      }
-    })();
-  }, [refresh, onSignedOut]);
+    void refresh(start.emails);
+  }, [start, refresh]);
 
   /** A contact changed (tags) or was added: show Agile's version everywhere it appears. */
   const replaceContact = (contact: Contact) => setState((previous) => {
@@ -93,4 +87,3 @@ export function usePageLookup(onSignedOut: (error: ErrorInfo) => void) {
 
   return { state, refresh: () => refresh(state.emails), replaceContact };
 }
-

@@ -116,13 +116,6 @@ export function parseAddress(value: string): Address {
   return address;
 }
 
-/** One line for display: "120 Street, Detroit, Michigan 48201, US", or the raw text when it was not JSON. */
-export function formatAddress(address: Address): string {
-  const cityLine = [address.city, [address.state, address.zip].filter(Boolean).join(' ')].filter(Boolean);
-  const parts = [address.address, ...cityLine, address.country].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : address.text;
-}
-
 const SYSTEM_FIELDS = new Set(['first_name', 'last_name', 'name', 'company', 'title', 'image', 'url']);
 const LABELLED = { email: 'emails', phone: 'phones', website: 'websites' } as const;
 
@@ -204,11 +197,6 @@ function applyProperty(contact: Contact, property: RawProperty): string {
 function parseOwner(input: unknown): Owner | null {
   const owner = v.safeParse(RawOwner, input);
   return owner.success ? { id: owner.output.id, name: owner.output.name ?? '', email: owner.output.email ?? '' } : null;
-}
-
-/** The Agile CRM web app's address for a contact. */
-export function contactUrl(webBase: string, id: string): string {
-  return `${webBase.replace(/\/+$/, '')}/#contact/${encodeURIComponent(id)}`;
 }
 
 /** Every email of the contact, lower-cased, for matching against the emails found on a page. */

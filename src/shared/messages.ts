@@ -1,10 +1,9 @@
 /**
  * The one message protocol between the extension's pages (popup, options) and the service worker. Requests
  * are validated by the worker where they enter (`parseRequest`); every answer is `{ ok: true, value }` or
- * `{ ok: false, error }`, and `send` turns the latter back into a thrown `AppError`.
+ * `{ ok: false, error }`, which the pages' `send` (popup/send.ts) turns back into a thrown `AppError`.
  */
 import * as v from 'valibot';
-import browser from 'webextension-polyfill';
 import type { Contact } from './contact';
 import { AppError, type ErrorInfo } from './errors';
 import { TASK_PRIORITIES, TASK_TYPES, type Deal, type Note, type Task } from './records';
@@ -30,6 +29,20 @@ export interface PageScanResult {
   emails: PageEmail[];
   /** How many addresses were found beyond the ones kept. */
   more: number;
+}
+
+/** Everything the popup needs for its first paint, in one round trip. */
+export interface PopupStart {
+  session: SessionView;
+  /** Null when signed out. */
+  page: (PageScanResult & {
+    /** Selected words from the context menu, to search by name. */
+    query: string;
+    /** What the cache already knows about the page's emails. */
+    cached: LookupResult | null;
+    /** The page could not be read (a browser page, the Web Store). */
+    error: ErrorInfo | null;
+  }) | null;
 }
 
 export interface LookupResult {
@@ -88,9 +101,8 @@ export const RequestSchema = v.variant('type', [
   v.object({ type: v.literal('getSession') }),
   v.object({ type: v.literal('signIn') }),
   v.object({ type: v.literal('signOut') }),
-  v.object({ type: v.literal('scanPage'), tabId: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
+  v.object({ type: v.literal('openPopup'), tabId: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
   v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(PageEmailSchema), v.maxLength(500)), source: v.picklist(['cache', 'agile']) }),
-  v.object({ type: v.literal('takePendingLookup') }),
   v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email')) }),
   v.object({ type: v.literal('contactDetails'), id: Id }),
   v.object({ type: v.literal('addContact'), contact: NewContactSchema }),
@@ -109,9 +121,8 @@ export interface Responses {
   getSession: SessionView;
   signIn: SessionView;
   signOut: SessionView;
-  scanPage: PageScanResult;
+  openPopup: PopupStart;
   lookup: LookupResult;
-  takePendingLookup: PendingLookup | null;
   search: Contact[];
   contactDetails: ContactDetails;
   addContact: Contact;
@@ -134,30 +145,4 @@ export function parseRequest(input: unknown): Request {
     throw new AppError('bad_input', field ? `${field}: ${issue.message}` : issue.message);
   }
   return parsed.output;
-}
-
-/**
- * Requests safe to send again when the worker was terminated before answering (MV3 kills idle workers, and a
- * killed worker drops its message channels). Writes are not: Agile CRM may already have done them.
- */
-const RESENDABLE = new Set<Request['type']>(['getSession', 'scanPage', 'lookup', 'search', 'contactDetails', 'getSettings']);
-
-/**
- * Sends a request to the service worker and unwraps the answer; a failure arrives as a thrown `AppError`.
- *
- * @example const session = await send({ type: 'getSession' });
- */
-export async function send<K extends Request['type']>(request: RequestOf<K>): Promise<Responses[K]> {
-  const attempt = async (): Promise<Reply<Responses[K]> | undefined> => {
-    try {
-      return (await browser.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  // The first message after a termination starts a fresh worker, which answers the second try.
-  const reply = (await attempt()) ?? (RESENDABLE.has(request.type) ? await attempt() : undefined);
-  if (!reply) throw new AppError('internal', 'The extension’s background worker stopped before answering. Try again.');
-  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
-  return reply.value;
 }

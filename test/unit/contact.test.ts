@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContactParseError, contactUrl, formatAddress, parseContact } from '../../src/shared/contact';
+import { contactUrl, formatAddress } from '../../src/popup/format';
+import { ContactParseError, parseContact } from '../../src/shared/contact';
 
 /** Agile's documented example contact, abridged, with the quirks clients meet. */
 const DOCUMENTED = {

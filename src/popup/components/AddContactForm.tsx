@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
-import { send, type PageEmail } from '../../shared/messages';
+import type { PageEmail } from '../../shared/messages';
+import { send } from '../send';
 import { companyFromEmail, splitName } from '../format';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { contactUrl, formatAddress, type Contact, type CustomField } from '../../shared/contact';
-import { label, safeHttpUrl, shortDate, telUrl } from '../format';
+import type { Contact, CustomField } from '../../shared/contact';
+import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl } from '../format';
 import { Avatar } from './Avatar';
 import { ContactDetails } from './ContactDetails';
 import { NoteForm } from './NoteForm';

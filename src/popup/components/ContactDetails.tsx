@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import { send, type ContactDetails as Details } from '../../shared/messages';
+import type { ContactDetails as Details } from '../../shared/messages';
+import { send } from '../send';
 import { label, money, shortDate } from '../format';
 import { Notice } from './Notice';
 

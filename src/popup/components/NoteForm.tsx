@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { send } from '../../shared/messages';
+import { send } from '../send';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
 

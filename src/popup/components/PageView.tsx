@@ -2,9 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import type { Contact } from '../../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import { send, type SessionView } from '../../shared/messages';
+import type { SessionView } from '../../shared/messages';
+import { send } from '../send';
 import { relativeTime } from '../format';
-import { usePageLookup } from '../use-page-lookup';
+import { useContactsPaintedMark } from '../paint-mark';
+import { usePageLookup, type PageStart } from '../use-page-lookup';
 import { ContactCard } from './ContactCard';
 import { MissingList } from './MissingList';
 import { Notice } from './Notice';
@@ -18,11 +20,12 @@ interface Search {
 }
 
 /** Signed in: the people on this page as Agile CRM knows them, a search box, and what is missing. */
-export function PageView({ session, onSignedOut }: { session: SessionView; onSignedOut(error: ErrorInfo | null): void }) {
-  const { state, refresh, replaceContact } = usePageLookup(onSignedOut);
+export function PageView({ session, start, onSignedOut }: { session: SessionView; start: PageStart; onSignedOut(error: ErrorInfo | null): void }) {
+  const { state, refresh, replaceContact } = usePageLookup(start, onSignedOut);
   const [search, setSearch] = useState<Search | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const webBase = state.result?.webBase ?? session.webBase ?? '';
+  useContactsPaintedMark((state.result?.found.length ?? 0) > 0);
 
   const runSearch = async (query: string) => {
     setSearch({ query, busy: true, results: null, error: null });
@@ -71,8 +74,7 @@ export function PageView({ session, onSignedOut }: { session: SessionView; onSig
         ) : (
           <section aria-label="People on this page" aria-busy={state.phase !== 'ready'}>
             <div class="status" role="status">
-              {state.phase === 'scanning' && <span>Looking for people on this page…</span>}
-              {state.phase !== 'scanning' && state.emails.length === 0 && !state.error && (
+              {state.emails.length === 0 && !state.error && (
                 <span>No email addresses on this page. Search by name above.</span>
               )}
               {result && (

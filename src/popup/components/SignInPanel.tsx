@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import { send, type SessionView } from '../../shared/messages';
+import type { SessionView } from '../../shared/messages';
+import { send } from '../send';
 import { Notice } from './Notice';
 
 /** Signed out: one button. The sign-in window belongs to the background worker, so closing this popup is fine. */

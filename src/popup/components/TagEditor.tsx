@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
-import { send } from '../../shared/messages';
+import { send } from '../send';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
 

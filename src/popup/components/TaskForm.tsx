@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { send } from '../../shared/messages';
+import { send } from '../send';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskPriority, type TaskType } from '../../shared/records';
 import { label, shortDate } from '../format';
 import { useAction } from '../use-action';
