@@ -9,10 +9,13 @@ import type { Contact } from '../shared/contact';
 import { ContactCard } from '../popup/components/ContactCard';
 import { useContactsPaintedMark } from '../popup/paint-mark';
 
+/** Read as the page loads, before the first render — exactly as early as the popup asks the worker. */
+const reading = chrome.storage.session.get('floor');
+
 function Floor() {
   const [contacts, setContacts] = useState<Contact[]>([]);
   useEffect(() => {
-    void chrome.storage.session.get('floor').then((stored) => setContacts((stored.floor as Contact[] | undefined) ?? []));
+    void reading.then((stored) => setContacts((stored.floor as Contact[] | undefined) ?? []));
   }, []);
   useContactsPaintedMark(contacts.length > 0);
   return <main>{contacts.map((contact) => <ContactCard key={contact.id} contact={contact} webBase="https://demo.agilecrm.com" onChange={() => undefined} />)}</main>;

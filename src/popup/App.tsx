@@ -7,20 +7,25 @@ import { SignInPanel } from './components/SignInPanel';
 import { send } from './send';
 import { activeTabId } from './use-page-lookup';
 
+const requestStart = async (): Promise<PopupStart> => send({ type: 'openPopup', tabId: await activeTabId() });
+
+/** Asked as the page loads, before the first render: the worker's answer overlaps Preact's start-up. */
+const firstStart = requestStart();
+
 /** Signed out → the sign-in panel; signed in → the page's contacts. */
 export function App() {
   const [start, setStart] = useState<PopupStart | null>(null);
   const [notice, setNotice] = useState<ErrorInfo | null>(null);
 
-  const open = useCallback(async () => {
+  const open = useCallback(async (starting: Promise<PopupStart>) => {
     try {
-      setStart(await send({ type: 'openPopup', tabId: await activeTabId() }));
+      setStart(await starting);
     } catch (failure) {
       setNotice(toErrorInfo(failure));
     }
   }, []);
   useEffect(() => {
-    void open();
+    void open(firstStart);
   }, [open]);
 
   const signedOut = useCallback((reason: ErrorInfo | null) => {
@@ -30,7 +35,7 @@ export function App() {
 
   if (!start) return notice ? <Notice error={notice} /> : <p class="muted pad" role="status">Loading…</p>;
   if (!start.session.signedIn || !start.page) {
-    return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(); }} />;
+    return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(requestStart()); }} />;
   }
   return <PageView session={start.session} start={start.page} onSignedOut={signedOut} />;
 }
