@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { DEV_CLIENT } from '../src/sandbox/node';
-import { chromiumRedirectUri, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
+import { SANDBOX_DOMAIN, SANDBOX_USERS } from '../src/sandbox/seed';
+import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
 import { s256 } from '../src/shared/random';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -70,6 +71,35 @@ export function canPin(): boolean {
 /** Pins this process (the load generator) to one core. */
 export function pinSelf(cpu: number): boolean {
   return canPin() && spawnSync('taskset', ['-cp', String(cpu), String(process.pid)]).status === 0;
+}
+
+/** Pins the workerd processes miniflare started from this process (all their threads) to one core. */
+export function pinWorkerd(cpu: number): boolean {
+  if (!canPin()) return false;
+  const children = spawnSync('ps', ['-eo', 'pid=,ppid=,comm=']).stdout.toString().split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, parent, name]) => parent === String(process.pid) && name === 'workerd');
+  return children.length > 0 && children.every(([pid]) => spawnSync('taskset', ['-a', '-cp', String(cpu), pid!]).status === 0);
+}
+
+/** An access token from the bridge's real sign-in (form with the demo user's API key, code, token endpoint). */
+export async function bridgeAccessToken(relayUrl: string): Promise<string> {
+  const verifier = crypto.randomUUID() + crypto.randomUUID();
+  const redirectUri = chromiumRedirectUri(PINNED_EXTENSION_ID);
+  const query = new URLSearchParams({ response_type: 'code', client_id: 'agile-crm-extension', redirect_uri: redirectUri, code_challenge: await s256(verifier), code_challenge_method: 'S256' });
+  const page = await (await fetch(`${relayUrl}/authorize?${query}`)).text();
+  const requestId = /name="request_id" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const user = SANDBOX_USERS[0]!;
+  const signedIn = await fetch(`${relayUrl}/authorize`, {
+    method: 'POST', redirect: 'manual',
+    body: new URLSearchParams({ request_id: requestId, domain: SANDBOX_DOMAIN, email: user.email, api_key: user.apiKey }),
+  });
+  const code = new URL(signedIn.headers.get('location') ?? '').searchParams.get('code') ?? '';
+  const tokens = await (await fetch(`${relayUrl}/token`, {
+    method: 'POST', headers: { Origin: extensionOrigin(PINNED_EXTENSION_ID) },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+  })).json() as { access_token: string };
+  return tokens.access_token;
 }
 
 export async function mintRefreshToken(sandboxUrl: string): Promise<string> {

@@ -14,9 +14,13 @@ import { configure, DIST, launchWithExtension, openPopup, signInThrough, waitFor
 import { DEV_CLIENT } from '../src/sandbox/node';
 import { extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
 import { CONTACTS_PAINTED } from '../src/popup/paint-mark';
-import { bundle, mintRefreshToken, pinSelf, startProcess } from './processes';
+import { bridgeAccessToken, bundle, mintRefreshToken, pinSelf, pinWorkerd, startProcess } from './processes';
+import { startWorkerdRelay } from '../scripts/workerd-relay';
+import { createSeed, SANDBOX_USERS } from '../src/sandbox/seed';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+/** The demo page's addresses, for proxy load (the sandbox in its own process has the same deterministic seed). */
+const SANDBOX_EMAILS = [...createSeed().demoKnownEmails, ...createSeed().demoUnknownEmails];
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 export const median = (values: number[]): number => {
@@ -211,37 +215,83 @@ export function reportLoad(label: string, results: LoadResult[], method: string)
   return summary;
 }
 
+/** `concurrency` workers sending `perWorker` requests each, back to back. */
+export async function requestLoad(send: () => Promise<Response>, concurrency = 32, perWorker = 40): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = 0; i < perWorker; i++) {
+      const t0 = performance.now();
+      const response = await send();
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`request failed with ${response.status}`);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  return { perSecond: latencies.length / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Runs each load `RUNS` times, interleaved, after 5 warm-up rounds (JIT, connection pools). */
+async function sideBySide(loads: Record<string, () => Promise<LoadResult>>): Promise<Record<string, LoadResult[]>> {
+  const results: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(loads).map((name) => [name, []]));
+  for (let i = 0; i < 5; i++) for (const load of Object.values(loads)) await load();
+  for (let i = 0; i < RUNS; i++) for (const [name, load] of Object.entries(loads)) results[name]!.push(await load());
+  return results;
+}
+
 /**
- * Relay throughput, deployment-like: the relay gets a core of its own (as it would get a machine), the upstream
+ * Relay throughput, deployment-like: each relay gets a core of its own (as it would get a machine), the upstream
  * and the load generator share the other. Unpinned, on two cores, the direct path would also get the relay's core.
  */
 async function relayThroughput(): Promise<void> {
   const pinned = pinSelf(0);
   const sandbox = await startProcess(await bundle('src/sandbox/node.ts', 'sandbox'), { SANDBOX_PORT: '0' }, 0);
-  const relay = await startProcess(await bundle('src/relay/node.ts', 'relay'), { ...relayEnvFor('oauth', sandbox.url), RELAY_PORT: '0' }, 1);
+  const relayBundle = await bundle('src/relay/node.ts', 'relay');
+  const nodeOauth = await startProcess(relayBundle, { ...relayEnvFor('oauth', sandbox.url), RELAY_PORT: '0' }, 1);
+  const nodeBridge = await startProcess(relayBundle, { ...relayEnvFor('bridge', sandbox.url), RELAY_PORT: '0' }, 1);
+  const workerOauth = await startWorkerdRelay(relayEnvFor('oauth', sandbox.url));
+  const workerBridge = await startWorkerdRelay(relayEnvFor('bridge', sandbox.url));
+  const workerPinned = pinWorkerd(1);
   try {
+    const origin = extensionOrigin(PINNED_EXTENSION_ID);
     const basic = `Basic ${btoa(`${DEV_CLIENT.clientId}:${DEV_CLIENT.clientSecret}`)}`;
     const form = (token: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token });
-    const direct = (token: string) => fetch(`${sandbox.url}/oauth/token`, { method: 'POST', headers: { Authorization: basic }, body: form(token) });
-    const viaRelay = (token: string) => fetch(`${relay.url}/token`, { method: 'POST', headers: { Origin: extensionOrigin(PINNED_EXTENSION_ID) }, body: form(token) });
     const mint = () => mintRefreshToken(sandbox.url);
-    const directRuns: LoadResult[] = [];
-    const relayRuns: LoadResult[] = [];
-    // Warm-up: JIT and connection pools on both paths.
-    for (let i = 0; i < 5; i++) {
-      await refreshLoad(direct, mint);
-      await refreshLoad(viaRelay, mint);
-    }
-    for (let i = 0; i < RUNS; i++) {
-      directRuns.push(await refreshLoad(direct, mint));
-      relayRuns.push(await refreshLoad(viaRelay, mint));
-    }
-    const method = `bundled sandbox and relay in their own Node processes${pinned ? ' (relay on core 1; sandbox and load generator on core 0)' : ''}; 32 concurrent refresh-token chains × 40 rotations per run; 5 warm-up runs, then runs interleaved`;
-    const upstream = reportLoad('token endpoint direct (sandbox)', directRuns, method);
-    const node = reportLoad('token endpoint via relay (Node)', relayRuns, method);
-    report('relay ÷ direct throughput', round(node.perSecond / upstream.perSecond, 2), '×', 'target ≥ 0.8 (the relay’s cost; it calls the same upstream)');
+    const viaRelay = (url: string) => (token: string) => fetch(`${url}/token`, { method: 'POST', headers: { Origin: origin }, body: form(token) });
+    const tokens = await sideBySide({
+      direct: () => refreshLoad((token) => fetch(`${sandbox.url}/oauth/token`, { method: 'POST', headers: { Authorization: basic }, body: form(token) }), mint),
+      node: () => refreshLoad(viaRelay(nodeOauth.url), mint),
+      workerd: () => refreshLoad(viaRelay(workerOauth.url), mint),
+    });
+    const place = pinned ? `; relays on core 1${workerPinned ? '' : ' (workerd unpinned)'}, sandbox and load generator on core 0` : '';
+    const tokenMethod = `refresh_token exchanges: 32 concurrent rotation chains × 40 per run, runs interleaved after 5 warm-up rounds${place}`;
+    const direct = reportLoad('token endpoint direct (sandbox)', tokens.direct!, tokenMethod);
+    const node = reportLoad('token endpoint via relay on Node', tokens.node!, tokenMethod);
+    const workerd = reportLoad('token endpoint via relay on workerd', tokens.workerd!, tokenMethod);
+    report('relay on Node ÷ direct throughput', round(node.perSecond / direct.perSecond, 2), '×', 'target ≥ 0.8 (the relay’s cost; it calls the same upstream)');
+    report('relay on workerd ÷ direct throughput', round(workerd.perSecond / direct.perSecond, 2), '×', 'same method');
+
+    const user = SANDBOX_USERS[0]!;
+    const emails = JSON.stringify(SANDBOX_EMAILS);
+    const lookup = (url: string, authorization: string, headers: Record<string, string> = {}) => () => fetch(url, {
+      method: 'POST', headers: { Authorization: authorization, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ email_ids: emails }),
+    });
+    const nodeToken = await bridgeAccessToken(nodeBridge.url);
+    const workerToken = await bridgeAccessToken(workerBridge.url);
+    const proxy = await sideBySide({
+      direct: () => requestLoad(lookup(`${sandbox.url}/dev/api/contacts/search/email`, `Basic ${btoa(`${user.email}:${user.apiKey}`)}`)),
+      node: () => requestLoad(lookup(`${nodeBridge.url}/agile/contacts/search/email`, `Bearer ${nodeToken}`, { Origin: origin })),
+      workerd: () => requestLoad(lookup(`${workerBridge.url}/agile/contacts/search/email`, `Bearer ${workerToken}`, { Origin: origin })),
+    });
+    const proxyMethod = `batch lookups of the demo page's emails: 32 concurrent clients × 40 requests per run, runs interleaved after 5 warm-up rounds${place}`;
+    const agile = reportLoad('Agile API direct (sandbox, Basic auth)', proxy.direct!, proxyMethod);
+    const nodeProxy = reportLoad('Agile API via bridge proxy on Node', proxy.node!, proxyMethod);
+    const workerProxy = reportLoad('Agile API via bridge proxy on workerd', proxy.workerd!, proxyMethod);
+    report('bridge proxy on Node ÷ direct throughput', round(nodeProxy.perSecond / agile.perSecond, 2), '×', 'the proxy opens a sealed token and checks revocation per call');
+    report('bridge proxy on workerd ÷ direct throughput', round(workerProxy.perSecond / agile.perSecond, 2), '×', 'revocation is a Durable Object call per request');
   } finally {
-    await relay.stop();
+    await Promise.all([nodeOauth.stop(), nodeBridge.stop(), workerOauth.close(), workerBridge.close()]);
     await sandbox.stop();
   }
 }

@@ -2,7 +2,8 @@
  * Sandbox + relay on loopback, wired together with the development client registration: what `npm start`,
  * the end-to-end tests and the benchmarks run the extension against.
  */
-import { startRelay, type RelayServer } from '../src/relay/node';
+import { startRelay } from '../src/relay/node';
+import { startWorkerdRelay } from './workerd-relay';
 import type { AccessLogEntry } from '../src/relay/middleware/access-log';
 import type { RelayEnv } from '../src/relay/config';
 import { DEV_CLIENT, startSandbox, type SandboxServer } from '../src/sandbox/node';
@@ -11,7 +12,7 @@ import { base64url } from '../src/shared/random';
 
 export interface DevStack {
   sandbox: SandboxServer;
-  relay: RelayServer;
+  relay: { url: string; close(): Promise<void> };
   /** Every access-log line the relay wrote, for tests that check nothing secret is logged. */
   relayLog: AccessLogEntry[];
   mode: 'oauth' | 'bridge';
@@ -20,6 +21,8 @@ export interface DevStack {
 
 export interface DevStackOptions {
   mode?: 'oauth' | 'bridge';
+  /** Where the relay runs: the Node listener, or the Worker in workerd (miniflare). */
+  runtime?: 'node' | 'workerd';
   sandbox?: SandboxOptions;
   sandboxPort?: number;
   relayPort?: number;
@@ -30,8 +33,6 @@ export interface DevStackOptions {
    * 127.0.0.1 for the sandbox), so the extension reaches it through CORS exactly as it reaches a deployed relay.
    */
   relayHost?: string;
-  /** Where relay log lines go besides `relayLog`. */
-  log?: (entry: AccessLogEntry) => void;
 }
 
 /** The relay's environment for a sandbox at `sandboxUrl`: OAuth mode uses the sandbox's OAuth server, bridge mode its REST API. */
@@ -45,17 +46,19 @@ export function relayEnvFor(mode: 'oauth' | 'bridge', sandboxUrl: string): Relay
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const mode = options.mode ?? 'oauth';
   const sandbox = await startSandbox({ ...options.sandbox, port: options.sandboxPort ?? 0 });
-  const relayLog: AccessLogEntry[] = [];
-  let relay: RelayServer;
+  const env = { ...relayEnvFor(mode, sandbox.url), ...options.relayEnv };
+  let relay: DevStack['relay'];
+  let relayLog: AccessLogEntry[];
   try {
-    relay = await startRelay({ ...relayEnvFor(mode, sandbox.url), ...options.relayEnv }, {
-      port: options.relayPort ?? 0,
-      host: options.relayHost ?? '127.0.0.2',
-      log: (entry) => {
-        relayLog.push(entry);
-        options.log?.(entry);
-      },
-    });
+    if (options.runtime === 'workerd') {
+      const worker = await startWorkerdRelay(env);
+      relay = worker;
+      relayLog = worker.log;
+    } else {
+      const log: AccessLogEntry[] = [];
+      relay = await startRelay(env, { port: options.relayPort ?? 0, host: options.relayHost ?? '127.0.0.2', log: (entry) => log.push(entry) });
+      relayLog = log;
+    }
   } catch (error) {
     await sandbox.close();
     throw error;

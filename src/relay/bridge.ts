@@ -244,7 +244,12 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (!FORWARDED.some(([method, pattern]) => method === c.req.method && pattern.test(path))) {
       return oauthError(c, 404, 'invalid_request', `The relay does not forward ${c.req.method} /${path}.`);
     }
-    const target = new URL(`${agileBase(access.d)}/dev/api/${path}`);
+    let target: URL;
+    try {
+      target = new URL(`${agileBase(access.d)}/dev/api/${path}`);
+    } catch {
+      return denied('The access token names no valid Agile CRM account.');
+    }
     if (path === 'search') for (const name of SEARCH_PARAMS) {
       const value = url.searchParams.get(name);
       if (value !== null) target.searchParams.set(name, value);

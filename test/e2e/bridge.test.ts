@@ -52,3 +52,29 @@ describe('sign-in through the API-key bridge', () => {
     expect(await again.$eval('.user', (element) => element.textContent)).toBe(user.email);
   });
 });
+
+describe('the relay on Cloudflare Workers (workerd)', () => {
+  it('the extension signs in through the bridge and looks up the demo page through the Worker', async () => {
+    world = await createWorld({ mode: 'bridge', runtime: 'workerd' });
+    await world.signIn();
+    const popup = await world.popup();
+    expect(await cardNames(popup)).toHaveLength(world.stack.sandbox.state.seed.demoKnownEmails.length);
+    const paths = world.stack.relayLog.map((entry) => `${entry.method} ${entry.path}`);
+    expect(paths).toEqual(expect.arrayContaining(['POST /token', 'POST /agile/contacts/search/email']));
+  });
+
+  it('sign out revokes on the Worker: the refresh token is refused by the next request', async () => {
+    world = await createWorld({ mode: 'bridge', runtime: 'workerd' });
+    await world.signIn();
+    const grant = JSON.parse(await dumpStorage(world.ext)).local.grant as { refreshToken: string };
+    const popup = await world.popup();
+    await cardNames(popup);
+    await popup.locator('button ::-p-text(Sign out)').click();
+    await popup.waitForSelector('.signin');
+    const refused = await fetch(`${world.stack.relay.url}/token`, {
+      method: 'POST', headers: { Origin: `chrome-extension://${world.ext.extensionId}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: grant.refreshToken }),
+    });
+    expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+});
