@@ -213,7 +213,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     // it comes within the configured grace period, the mark of a client retrying after a lost response.
     if (!(await deps.store.claim(`used:${refresh.j}`, Math.max(refresh.exp - now(), 1)))) {
       const usedAt = (await deps.store.recordedAt(`used:${refresh.j}`)) ?? 0;
-      if (Date.now() - usedAt <= mode.refreshReuseGrace * 1000) return issueTokens(c, { d: refresh.d, e: refresh.e, k: refresh.k }, refresh.g);
+      if (mode.refreshReuseGrace > 0 && Date.now() - usedAt <= mode.refreshReuseGrace * 1000) return issueTokens(c, { d: refresh.d, e: refresh.e, k: refresh.k }, refresh.g);
       await deps.store.claim(`revoked:${refresh.g}`, mode.refreshTokenTtl);
       return oauthError(c, 400, 'invalid_grant', 'This refresh token was already used; the session is revoked. Sign in again.');
     }

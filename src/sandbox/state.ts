@@ -219,7 +219,7 @@ export function createState(options: SandboxOptions = {}) {
       const grant = live(entry);
       if (!entry || !grant || grant.clientId !== clientId) return null;
       if (entry.usedAt !== undefined) {
-        if (Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;
+        if (this.refreshReuseGrace > 0 && Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;
         revokeGrant(grant.id);
         return 'reused';
       }
