@@ -4,13 +4,22 @@ import { defineConfig } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
 
 /**
- * `vite build` → dist/, the extension as shipped. `vite build --mode bench` → dist-bench/, the same extension plus
- * the benchmark's floor page (src/bench), which never ships.
+ * Loopback host permissions let the extension reach the sandbox on this machine; a store build (a relay on https)
+ * does not need them, and drops them.
+ */
+export const storeManifest = (base: typeof manifest) => ({
+  ...base,
+  host_permissions: base.host_permissions.filter((pattern) => !/^http:\/\/(127\.0\.0\.1|localhost)\//.test(pattern)),
+});
+
+/**
+ * `vite build` → dist/, for development and the sandbox. `vite build --mode store` → dist-store/, for the Web Store
+ * (no loopback access). `vite build --mode bench` → dist-bench/, plus the benchmark's floor page, never shipped.
  */
 export default defineConfig(({ mode }) => ({
-  plugins: [preact(), crx({ manifest })],
+  plugins: [preact(), crx({ manifest: mode === 'store' ? storeManifest(manifest) : manifest })],
   build: {
-    outDir: mode === 'bench' ? 'dist-bench' : 'dist',
+    outDir: mode === 'bench' ? 'dist-bench' : mode === 'store' ? 'dist-store' : 'dist',
     emptyOutDir: true,
     target: 'chrome116',
     // Chrome supports modulepreload natively; Vite's polyfill would only add bytes to every page.

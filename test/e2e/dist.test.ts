@@ -1,6 +1,8 @@
 /** What ships: the built extension holds no secret of any kind. */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { DIST } from '../../scripts/extension';
 import { DEV_CLIENT } from '../../src/sandbox/node';
@@ -29,6 +31,24 @@ describe('dist/', () => {
       const content = await readFile(file, 'latin1');
       for (const secret of secrets) expect(content, `${path.relative(DIST, file)} contains ${secret}`).not.toContain(secret);
       expect(content).not.toMatch(/client_secret/);
+    }
+  });
+});
+
+describe('a store build (npm run build:store)', () => {
+  it('drops loopback access and bakes in the relay it is built for', async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'agile-store-build-'));
+    process.env.VITE_RELAY_URL = 'https://relay.example.com';
+    try {
+      await build({ mode: 'store', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+      const built = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8'));
+      expect(built.host_permissions).toEqual(['https://*.agilecrm.com/*']);
+      const code = (await Promise.all((await files(outDir)).filter((file) => file.endsWith('.js')).map((file) => readFile(file, 'utf8')))).join('\n');
+      expect(code).toContain('https://relay.example.com');
+      expect(code).not.toContain('http://127.0.0.1:8787');
+    } finally {
+      delete process.env.VITE_RELAY_URL;
+      await rm(outDir, { recursive: true, force: true });
     }
   });
 });
