@@ -42,7 +42,7 @@ try {
 
   const missing = await openPopup(ext, demo);
   await missing.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh');
-  await missing.locator('::-p-aria(Add to Agile CRM[role="button"])').click();
+  await missing.locator(`::-p-aria(Add ${stack.sandbox.state.seed.demoUnknownEmails[0]} to Agile CRM[role="button"])`).click();
   await missing.waitForSelector('form[aria-label^="Add "]');
   await missing.$eval('.missing', (section) => section.scrollIntoView());
   await shot(missing, 'add-contact');

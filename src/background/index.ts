@@ -7,7 +7,7 @@
  */
 import { AppError, toErrorInfo } from '../shared/errors';
 import { parseRequest, type PopupStart, type Reply, type Request, type Responses } from '../shared/messages';
-import { SettingsError } from '../shared/settings';
+import { SettingsError, type Settings } from '../shared/settings';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
 import { contactCache } from './contact-cache';
@@ -85,13 +85,22 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
       return agile.addTask(request.id, request.task);
     case 'getSettings':
       return loadSettings();
-    case 'saveSettings':
+    case 'saveSettings': {
+      const before = await loadSettings();
+      let saved: Settings;
       try {
-        return await saveSettings(request.settings);
+        saved = await saveSettings(request.settings);
       } catch (error) {
-        if (error instanceof SettingsError) throw new AppError('bad_input', error.message);
+        if (error instanceof SettingsError) throw new AppError('bad_input', error.message, error.field);
         throw error;
       }
+      // A sign-in belongs to the relay and account it was made with: another one means signing in again.
+      if ((saved.relayUrl !== before.relayUrl || saved.agile !== before.agile) && (await sessionView()).signedIn) {
+        await signOut();
+        await contactCache.clear();
+      }
+      return saved;
+    }
     case 'clearCache':
       await contactCache.clear();
       return null;

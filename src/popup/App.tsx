@@ -33,7 +33,15 @@ export function App() {
     setStart((previous) => (previous ? { session: { ...previous.session, signedIn: false, user: null }, page: null } : previous));
   }, []);
 
-  if (!start) return notice ? <Notice error={notice} /> : <p class="muted pad" role="status">Loading…</p>;
+  if (!start) {
+    if (!notice) return <p class="muted pad" role="status">Loading…</p>;
+    return (
+      <main class="pad">
+        <Notice error={notice} />
+        <button type="button" class="btn" onClick={() => { setNotice(null); void open(requestStart()); }}>Try again</button>
+      </main>
+    );
+  }
   if (!start.session.signedIn || !start.page) {
     return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(requestStart()); }} />;
   }

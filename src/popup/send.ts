@@ -34,6 +34,6 @@ export async function send<K extends Request['type']>(request: RequestOf<K>): Pr
     reply = await attempt();
   }
   if (!reply) throw new AppError('internal', 'The extension’s background worker stopped before answering. Try again.');
-  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
+  if (!reply.ok) throw new AppError(reply.error.code, reply.error.message, reply.error.field);
   return reply.value;
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
@@ -44,18 +44,34 @@ function initialState(start: PageStart): PageState {
   };
 }
 
+/** The lookup with these contacts in their edited versions: replaced where shown, added, no longer missing. */
+export function withEdits(result: LookupResult, contacts: Iterable<Contact>): LookupResult {
+  let { found, missing } = result;
+  for (const contact of contacts) {
+    const emails = new Set(contact.emails.map((email) => email.value.toLowerCase()));
+    found = found.some((item) => item.id === contact.id)
+      ? found.map((item) => (item.id === contact.id ? contact : item))
+      : [...found, contact];
+    missing = missing.filter((person) => !emails.has(person.email));
+  }
+  return { ...result, found, missing };
+}
+
 /**
  * The popup's data flow after its first paint (what the worker's `openPopup` answered from the cache): ask Agile
  * CRM for the page's people and paint again — stale-while-revalidate — and keep edits in step.
  */
 export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) => void) {
   const [state, setState] = useState<PageState>(() => initialState(start));
+  // Contacts the rep changed or added here. A lookup that was already on its way when they did would bring the
+  // old versions back, so every fresh answer is passed through these edits.
+  const edits = useRef(new Map<string, Contact>());
 
   const refresh = useCallback(async (emails: PageEmail[]) => {
     if (emails.length === 0) return;
     setState((previous) => ({ ...previous, refreshing: true }));
     try {
-      const result = await send({ type: 'lookup', emails, source: 'agile' });
+      const result = withEdits(await send({ type: 'lookup', emails, source: 'agile' }), edits.current.values());
       setState((previous) => ({ ...previous, result, phase: 'ready', staleBecause: null, error: null, refreshing: false }));
     } catch (failure) {
       const error = toErrorInfo(failure);
@@ -71,19 +87,10 @@ export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) 
   }, [start, refresh]);
 
   /** A contact changed (tags) or was added: show Agile's version everywhere it appears. */
-  const replaceContact = (contact: Contact) => setState((previous) => {
-    if (!previous.result) return previous;
-    const emails = new Set(contact.emails.map((email) => email.value.toLowerCase()));
-    const exists = previous.result.found.some((item) => item.id === contact.id);
-    return {
-      ...previous,
-      result: {
-        ...previous.result,
-        found: exists ? previous.result.found.map((item) => (item.id === contact.id ? contact : item)) : [...previous.result.found, contact],
-        missing: previous.result.missing.filter((person) => !emails.has(person.email)),
-      },
-    };
-  });
+  const replaceContact = (contact: Contact) => {
+    edits.current.set(contact.id, contact);
+    setState((previous) => (previous.result ? { ...previous, result: withEdits(previous.result, [contact]) } : previous));
+  };
 
   return { state, refresh: () => refresh(state.emails), replaceContact };
 }

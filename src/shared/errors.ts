@@ -22,16 +22,18 @@ export type ErrorCode =
 export interface ErrorInfo {
   code: ErrorCode;
   message: string;
+  /** The form field the error is about, when there is one (the options page points at it). */
+  field?: string;
 }
 
 export class AppError extends Error implements ErrorInfo {
   override name = 'AppError';
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(readonly code: ErrorCode, message: string, readonly field?: string) {
     super(message);
   }
 
   toJSON(): ErrorInfo {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
   }
 }
 

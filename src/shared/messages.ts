@@ -70,15 +70,15 @@ export interface PendingLookup {
   query: string;
 }
 
-const Email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('is not an email address'), v.maxLength(254));
+const Email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('That is not an email address.'), v.maxLength(254, 'That email address is too long.'));
 const PageEmailSchema = v.object({ email: Email, name: v.pipe(v.string(), v.maxLength(200)) });
 const Id = v.pipe(v.string(), v.regex(/^\d{1,20}$/, 'is not an Agile CRM id'));
-const Line = (max: number) => v.pipe(v.string(), v.trim(), v.maxLength(max, `is longer than ${max} characters`));
-const Tag = v.pipe(v.string(), v.trim(), v.minLength(1, 'is empty'), v.maxLength(100, 'is longer than 100 characters'),
-  v.regex(/^[^,<>"]+$/, 'may not contain , < > or "'));
+const Line = (max: number) => v.pipe(v.string(), v.trim(), v.maxLength(max, `Keep it under ${max} characters.`));
+const Tag = v.pipe(v.string(), v.trim(), v.minLength(1, 'A tag cannot be empty.'), v.maxLength(100, 'A tag can have at most 100 characters.'),
+  v.regex(/^[^,<>"]+$/, 'Tags may not contain , < > or ".'));
 
 export const NewContactSchema = v.object({
-  firstName: v.pipe(Line(100), v.minLength(1, 'First name is required')),
+  firstName: v.pipe(Line(100), v.minLength(1, 'First name is required.')),
   lastName: Line(100),
   email: Email,
   company: Line(200),
@@ -89,7 +89,7 @@ export const NewContactSchema = v.object({
 export type NewContact = v.InferOutput<typeof NewContactSchema>;
 
 export const NewTaskSchema = v.object({
-  subject: v.pipe(Line(500), v.minLength(1, 'A task needs a subject')),
+  subject: v.pipe(Line(500), v.minLength(1, 'A task needs a subject.')),
   type: v.picklist(TASK_TYPES),
   priority: v.picklist(TASK_PRIORITIES),
   /** Epoch seconds. */
@@ -103,10 +103,10 @@ export const RequestSchema = v.variant('type', [
   v.object({ type: v.literal('signOut') }),
   v.object({ type: v.literal('openPopup'), tabId: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
   v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(PageEmailSchema), v.maxLength(500)), source: v.picklist(['cache', 'agile']) }),
-  v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email')) }),
+  v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email.')) }),
   v.object({ type: v.literal('contactDetails'), id: Id }),
   v.object({ type: v.literal('addContact'), contact: NewContactSchema }),
-  v.object({ type: v.literal('addNote'), id: Id, subject: v.pipe(Line(500), v.minLength(1, 'A note needs a subject')), description: Line(20_000) }),
+  v.object({ type: v.literal('addNote'), id: Id, subject: v.pipe(Line(500), v.minLength(1, 'A note needs a subject.')), description: Line(20_000) }),
   v.object({ type: v.literal('editTags'), id: Id, tags: v.pipe(v.array(Tag), v.minLength(1), v.maxLength(50)), mode: v.picklist(['add', 'remove']) }),
   v.object({ type: v.literal('addTask'), id: Id, task: NewTaskSchema }),
   v.object({ type: v.literal('getSettings') }),
@@ -141,8 +141,10 @@ export function parseRequest(input: unknown): Request {
   const parsed = v.safeParse(RequestSchema, input);
   if (!parsed.success) {
     const issue = parsed.issues[0];
+    // Messages written for people are whole sentences; valibot's own (a malformed request) get the field path.
+    const sentence = /^[A-Z]/.test(issue.message);
     const field = issue.path?.map((item) => String(item.key)).join('.') ?? '';
-    throw new AppError('bad_input', field ? `${field}: ${issue.message}` : issue.message);
+    throw new AppError('bad_input', sentence || !field ? issue.message : `${field}: ${issue.message}`);
   }
   return parsed.output;
 }

@@ -1,9 +1,14 @@
 import type { ActionState } from '../use-action';
-import { Notice } from './Notice';
 
-/** The confirmation or failure under a form. */
+/**
+ * The confirmation or failure under a form, in a live region that is always present (a region created together
+ * with its text is often not announced).
+ */
 export function ActionStatus({ state }: { state: ActionState }) {
-  if (state.status === 'done') return <Notice kind="ok">{state.message}</Notice>;
-  if (state.status === 'failed') return <Notice error={state.error} />;
-  return null;
+  return (
+    <div class="live" role="status" aria-live="polite">
+      {state.status === 'done' && <p class="notice notice-ok">{state.message}</p>}
+      {state.status === 'failed' && <p class="notice notice-error" role="alert">{state.error.message}</p>}
+    </div>
+  );
 }

@@ -33,8 +33,8 @@ export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded
         <label class="field"><span>Phone</span><input name="phone" autocomplete="tel" value={fields.phone} type="tel" maxLength={50} onInput={set('phone')} /></label>
         <label class="field"><span>Tags</span><input name="tags" value={fields.tags} maxLength={500} onInput={set('tags')} placeholder="lead" /></label>
       </div>
-      <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy'}>
-        {action.state.status === 'busy' ? 'Adding…' : 'Add to Agile CRM'}
+      <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
+        {action.busy ? 'Adding…' : 'Add to Agile CRM'}
       </button>
       <ActionStatus state={action.state} />
     </form>

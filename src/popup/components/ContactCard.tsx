@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact, CustomField } from '../../shared/contact';
 import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl } from '../format';
 import { Avatar } from './Avatar';
@@ -21,24 +21,44 @@ function Stars({ value }: { value: number }) {
 }
 
 /** One Agile CRM contact: who they are, how to reach them, and what the rep can do next. */
-export function ContactCard({ contact, webBase, onChange }: { contact: Contact; webBase: string; onChange(contact: Contact): void }) {
+export function ContactCard({ contact, webBase, focus = false, onChange }: {
+  contact: Contact;
+  webBase: string;
+  /** Move keyboard focus to this card (it was just added). */
+  focus?: boolean;
+  onChange(contact: Contact): void;
+}) {
   const [panel, setPanel] = useState<Panel>(null);
-  const toggle = (next: Panel) => setPanel(panel === next ? null : next);
+  // Panels stay mounted once opened, so switching between them keeps what the rep typed.
+  const [opened, setOpened] = useState<ReadonlySet<Panel>>(new Set());
+  const toggle = (next: Panel) => {
+    setOpened((previous) => new Set(previous).add(next));
+    setPanel(panel === next ? null : next);
+  };
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focus) heading.current?.focus();
+  }, [focus]);
+  const name = contact.name || 'Unnamed contact';
   const role = [contact.title, contact.company].filter(Boolean).join(' · ');
   const headingId = `contact-${contact.id}`;
   const websites = contact.websites.map((site) => ({ ...site, href: safeHttpUrl(site.value) }));
+  const panelProps = (which: Exclude<Panel, null>) => ({ hidden: panel !== which, id: `${headingId}-${which}` });
 
   return (
     <article class="card" aria-labelledby={headingId}>
       <header class="card-head">
         <Avatar name={contact.name} image={contact.image} />
         <div class="who">
-          <h2 id={headingId} class="name">{contact.name || 'Unnamed contact'}</h2>
-          {role && <p class="role">{role}</p>}
+          <h2 id={headingId} class="name" title={name} tabIndex={-1} ref={heading}>{name}</h2>
+          {role && <p class="role" title={role}>{role}</p>}
         </div>
-        <a class="open" href={contactUrl(webBase, contact.id)} target="_blank" rel="noopener noreferrer">
-          Open in Agile CRM
-        </a>
+        {webBase && (
+          <a class="open" href={contactUrl(webBase, contact.id)} target="_blank" rel="noopener noreferrer"
+            aria-label={`Open ${name} in Agile CRM (new tab)`} title="Open in Agile CRM">
+            Open ↗
+          </a>
+        )}
       </header>
 
       <dl class="facts">
@@ -60,7 +80,7 @@ export function ContactCard({ contact, webBase, onChange }: { contact: Contact; 
         {contact.address && (
           <div class="fact">
             <dt>Address</dt>
-            <dd>{formatAddress(contact.address)}</dd>
+            <dd title={formatAddress(contact.address)}>{formatAddress(contact.address)}</dd>
           </div>
         )}
         {websites.map((site) => (
@@ -77,8 +97,8 @@ export function ContactCard({ contact, webBase, onChange }: { contact: Contact; 
         )}
         {contact.customFields.map((field) => (
           <div class="fact" key={`c${field.name}`}>
-            <dt>{field.name}</dt>
-            <dd>{customValue(field)}</dd>
+            <dt title={field.name}>{field.name}</dt>
+            <dd title={customValue(field)}>{customValue(field)}</dd>
           </div>
         ))}
       </dl>
@@ -86,23 +106,23 @@ export function ContactCard({ contact, webBase, onChange }: { contact: Contact; 
       <div class="meta">
         <span class="score" title="Lead score">Score {contact.leadScore}</span>
         <Stars value={contact.starValue} />
-        {contact.tags.length > 0 && (
+        {contact.tags.length > 0 && panel !== 'tags' && (
           <ul class="tags" aria-label="Tags">
-            {contact.tags.map((tag) => <li class="chip" key={tag}>{tag}</li>)}
+            {contact.tags.map((tag) => <li class="chip" key={tag} title={tag}>{tag}</li>)}
           </ul>
         )}
       </div>
 
-      <div class="actions" role="group" aria-label={`Actions for ${contact.name}`}>
-        <button type="button" class="btn" aria-expanded={panel === 'details'} onClick={() => toggle('details')}>Notes, tasks &amp; deals</button>
-        <button type="button" class="btn" aria-expanded={panel === 'note'} onClick={() => toggle('note')}>Add note</button>
-        <button type="button" class="btn" aria-expanded={panel === 'tags'} onClick={() => toggle('tags')}>Tags</button>
-        <button type="button" class="btn" aria-expanded={panel === 'task'} onClick={() => toggle('task')}>Add task</button>
+      <div class="actions" role="group" aria-label={`Actions for ${name}`}>
+        <button type="button" class="btn" aria-expanded={panel === 'details'} aria-controls={`${headingId}-details`} onClick={() => toggle('details')}>Notes, tasks &amp; deals</button>
+        <button type="button" class="btn" aria-expanded={panel === 'note'} aria-controls={`${headingId}-note`} onClick={() => toggle('note')}>Add note</button>
+        <button type="button" class="btn" aria-expanded={panel === 'tags'} aria-controls={`${headingId}-tags`} onClick={() => toggle('tags')}>Tags</button>
+        <button type="button" class="btn" aria-expanded={panel === 'task'} aria-controls={`${headingId}-task`} onClick={() => toggle('task')}>Add task</button>
       </div>
-      {panel === 'details' && <ContactDetails id={contact.id} />}
-      {panel === 'note' && <NoteForm id={contact.id} />}
-      {panel === 'tags' && <TagEditor contact={contact} onChange={onChange} />}
-      {panel === 'task' && <TaskForm id={contact.id} />}
+      {opened.has('details') && <div {...panelProps('details')}><ContactDetails id={contact.id} /></div>}
+      {opened.has('note') && <div {...panelProps('note')}><NoteForm id={contact.id} /></div>}
+      {opened.has('tags') && <div {...panelProps('tags')}><TagEditor contact={contact} onChange={onChange} /></div>}
+      {opened.has('task') && <div {...panelProps('task')}><TaskForm id={contact.id} /></div>}
     </article>
   );
 }

@@ -6,7 +6,13 @@ import { AddContactForm } from './AddContactForm';
 /** The page's addresses that are not in Agile CRM, each one click from being added. */
 export function MissingList({ people, onAdded }: { people: PageEmail[]; onAdded(contact: Contact): void }) {
   const [open, setOpen] = useState<string | null>(null);
+  // Forms stay mounted once opened, so closing one keeps what the rep typed.
+  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
   if (people.length === 0) return null;
+  const toggle = (email: string) => {
+    setOpened((previous) => new Set(previous).add(email));
+    setOpen(open === email ? null : email);
+  };
   return (
     <section class="missing" aria-labelledby="missing-heading">
       <h2 id="missing-heading" class="section-title">Not in Agile CRM ({people.length})</h2>
@@ -18,11 +24,16 @@ export function MissingList({ people, onAdded }: { people: PageEmail[]; onAdded(
                 {person.name && <strong>{person.name} </strong>}
                 <span class="muted">{person.email}</span>
               </span>
-              <button type="button" class="btn" aria-expanded={open === person.email} onClick={() => setOpen(open === person.email ? null : person.email)}>
+              <button type="button" class="btn" aria-expanded={open === person.email} aria-label={`Add ${person.email} to Agile CRM`}
+                onClick={() => toggle(person.email)}>
                 {open === person.email ? 'Close' : 'Add to Agile CRM'}
               </button>
             </div>
-            {open === person.email && <AddContactForm person={person} onAdded={onAdded} />}
+            {opened.has(person.email) && (
+              <div hidden={open !== person.email}>
+                <AddContactForm person={person} onAdded={onAdded} />
+              </div>
+            )}
           </li>
         ))}
       </ul>

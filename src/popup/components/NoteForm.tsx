@@ -25,8 +25,8 @@ export function NoteForm({ id }: { id: string }) {
         <span>Note</span>
         <textarea rows={3} value={description} maxLength={20000} onInput={(event) => setDescription(event.currentTarget.value)} />
       </label>
-      <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy'}>
-        {action.state.status === 'busy' ? 'Saving…' : 'Save note'}
+      <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
+        {action.busy ? 'Saving…' : 'Save note'}
       </button>
       <ActionStatus state={action.state} />
     </form>

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import type { Contact } from '../../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { SessionView } from '../../shared/messages';
-import { send } from '../send';
 import { relativeTime } from '../format';
 import { useContactsPaintedMark } from '../paint-mark';
+import { send } from '../send';
 import { usePageLookup, type PageStart } from '../use-page-lookup';
 import { ContactCard } from './ContactCard';
 import { MissingList } from './MissingList';
@@ -19,37 +19,67 @@ interface Search {
   error: ErrorInfo | null;
 }
 
+/** Re-renders every half minute, so "updated 2 min ago" stays true while the popup is open. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
 /** Signed in: the people on this page as Agile CRM knows them, a search box, and what is missing. */
 export function PageView({ session, start, onSignedOut }: { session: SessionView; start: PageStart; onSignedOut(error: ErrorInfo | null): void }) {
   const { state, refresh, replaceContact } = usePageLookup(start, onSignedOut);
   const [search, setSearch] = useState<Search | null>(null);
-  const [added, setAdded] = useState<string | null>(null);
+  const [added, setAdded] = useState<Contact | null>(null);
+  const [signingOut, setSigningOut] = useState(false);
+  // Only the latest search may show its answer: a slower earlier one, or one the rep cleared, is dropped.
+  const searchSeq = useRef(0);
+  const now = useNow();
   const webBase = state.result?.webBase ?? session.webBase ?? '';
   useContactsPaintedMark((state.result?.found.length ?? 0) > 0);
 
   const runSearch = async (query: string) => {
+    const seq = ++searchSeq.current;
     setSearch({ query, busy: true, results: null, error: null });
     try {
-      setSearch({ query, busy: false, results: await send({ type: 'search', query }), error: null });
+      const results = await send({ type: 'search', query });
+      if (seq === searchSeq.current) setSearch({ query, busy: false, results, error: null });
     } catch (failure) {
       const error = toErrorInfo(failure);
       if (error.code === 'signed_out') return onSignedOut(error);
-      setSearch({ query, busy: false, results: null, error });
+      if (seq === searchSeq.current) setSearch({ query, busy: false, results: null, error });
     }
+  };
+  const clearSearch = () => {
+    searchSeq.current++;
+    setSearch(null);
   };
   // Selected words from the context menu arrive as a search.
   useEffect(() => {
     if (state.query) void runSearch(state.query);
   }, [state.query]);
 
+  /** An edit shows everywhere the contact appears: the page's list and the search results. */
+  const changed = (contact: Contact) => {
+    replaceContact(contact);
+    setSearch((previous) => previous?.results
+      ? { ...previous, results: previous.results.map((item) => (item.id === contact.id ? contact : item)) }
+      : previous);
+  };
+
   const signOut = async () => {
+    if (signingOut) return;
+    setSigningOut(true);
     await send({ type: 'signOut' }).catch(() => undefined);
     onSignedOut(null);
   };
 
   const { result } = state;
   const cards = (contacts: Contact[]) => contacts.map((contact) => (
-    <ContactCard key={contact.id} contact={contact} webBase={webBase} onChange={replaceContact} />
+    <ContactCard key={contact.id} contact={contact} webBase={webBase} focus={contact.id === added?.id} onChange={changed} />
   ));
 
   return (
@@ -58,34 +88,35 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
         <h1 class="title">Agile CRM</h1>
         {session.user && <span class="user muted" title={session.user}>{session.user}</span>}
         <button type="button" class="btn btn-quiet" onClick={() => void browser.runtime.openOptionsPage()}>Settings</button>
-        <button type="button" class="btn btn-quiet" onClick={signOut}>Sign out</button>
+        <button type="button" class="btn btn-quiet" onClick={signOut} aria-disabled={signingOut}>{signingOut ? 'Signing out…' : 'Sign out'}</button>
       </header>
 
-      <SearchBox key={state.query} initial={state.query} busy={search?.busy ?? false} onSearch={runSearch} onClear={() => setSearch(null)} />
+      <SearchBox key={state.query} initial={state.query} busy={search?.busy ?? false} onSearch={runSearch} onClear={clearSearch} />
 
       <main>
         {search ? (
-          <section aria-label={`Search results for ${search.query}`} aria-busy={search.busy}>
-            {search.busy && <p class="muted" role="status">Searching Agile CRM…</p>}
+          <section aria-label={`Search results for ${search.query}`}>
+            {state.emails.length > 0 && (
+              <button type="button" class="btn btn-quiet back" onClick={clearSearch}>← People on this page ({state.emails.length})</button>
+            )}
+            <div class="live" role="status" aria-live="polite">
+              {search.busy && <p class="muted">Searching Agile CRM…</p>}
+              {search.results && <p class="muted">{search.results.length === 0 ? `No contacts match “${search.query}”.` : `${search.results.length} contact${search.results.length === 1 ? '' : 's'} match “${search.query}”.`}</p>}
+            </div>
             <Notice error={search.error} />
-            {search.results && search.results.length === 0 && <p class="muted" role="status">No contacts match “{search.query}”.</p>}
             {search.results && cards(search.results)}
           </section>
         ) : (
-          <section aria-label="People on this page" aria-busy={state.phase !== 'ready'}>
-            <div class="status" role="status">
-              {state.emails.length === 0 && !state.error && (
-                <span>No email addresses on this page. Search by name above.</span>
-              )}
-              {result && (
-                <span>
-                  {result.found.length} in Agile CRM · {result.missing.length} not
-                  {result.updatedAt !== null && ` · updated ${relativeTime(result.updatedAt)}`}
-                </span>
-              )}
-              {!result && state.phase === 'looking-up' && <span>Looking up {state.emails.length} address{state.emails.length === 1 ? '' : 'es'}…</span>}
+          <section aria-label="People on this page">
+            <div class="status">
+              <span role="status" aria-live="polite">
+                {state.emails.length === 0 && !state.error && 'No email addresses on this page. Search by name above.'}
+                {result && `${result.found.length} in Agile CRM · ${result.missing.length} not in Agile CRM`}
+                {result && result.updatedAt !== null && !state.staleBecause && ` · updated ${relativeTime(result.updatedAt, now)}`}
+                {!result && state.phase === 'looking-up' && `Looking up ${state.emails.length} address${state.emails.length === 1 ? '' : 'es'}…`}
+              </span>
               {state.emails.length > 0 && (
-                <button type="button" class="btn btn-quiet" onClick={() => void refresh()} disabled={state.refreshing} aria-label="Refresh from Agile CRM">
+                <button type="button" class="btn btn-quiet" onClick={() => !state.refreshing && void refresh()} aria-disabled={state.refreshing} aria-label="Refresh from Agile CRM">
                   {state.refreshing ? 'Refreshing…' : 'Refresh'}
                 </button>
               )}
@@ -93,17 +124,17 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
             <Notice error={state.error} />
             {state.staleBecause && result && (
               <Notice kind="info">
-                Couldn’t refresh: {state.staleBecause.message} These results are from {result.updatedAt !== null ? relativeTime(result.updatedAt) : 'earlier'} and may be out of date.
+                Couldn’t refresh: {state.staleBecause.message} Showing what Agile CRM said {result.updatedAt !== null ? relativeTime(result.updatedAt, now) : 'earlier'}; it may be out of date.
               </Notice>
             )}
+            {added && <Notice kind="ok">{added.name} was added to Agile CRM.</Notice>}
             {result && cards(result.found)}
-            {added && <Notice kind="ok">{added}</Notice>}
             {result && (
               <MissingList
                 people={result.missing}
                 onAdded={(contact) => {
                   replaceContact(contact);
-                  setAdded(`${contact.name} was added to Agile CRM.`);
+                  setAdded(contact);
                 }}
               />
             )}

@@ -5,7 +5,7 @@ export function SearchBox({ initial, busy, onSearch, onClear }: { initial: strin
   const [query, setQuery] = useState(initial);
   const submit = (event: Event) => {
     event.preventDefault();
-    if (query.trim()) onSearch(query.trim());
+    if (query.trim() && !busy) onSearch(query.trim());
   };
   return (
     <form class="search" role="search" onSubmit={submit}>
@@ -21,7 +21,7 @@ export function SearchBox({ initial, busy, onSearch, onClear }: { initial: strin
           if (!event.currentTarget.value) onClear();
         }}
       />
-      <button type="submit" class="btn" disabled={busy || !query.trim()}>Search</button>
+      <button type="submit" class="btn" aria-disabled={busy || !query.trim()}>Search</button>
     </form>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { SessionView } from '../../shared/messages';
@@ -9,7 +9,9 @@ import { Notice } from './Notice';
 export function SignInPanel({ notice, onSignedIn }: { notice: ErrorInfo | null; onSignedIn(session: SessionView): void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(notice);
+  useEffect(() => setError(notice), [notice]);
   const signIn = async () => {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -24,8 +26,8 @@ export function SignInPanel({ notice, onSignedIn }: { notice: ErrorInfo | null; 
     <main class="signin">
       <h1 class="title">Agile CRM</h1>
       <p>See who the people on this page are in Agile CRM: their company, deals, tasks and notes.</p>
-      <button type="button" class="btn btn-primary btn-wide" onClick={signIn} disabled={busy} autofocus>
-        {busy ? 'Finish signing in in the window that opened…' : 'Sign in to Agile CRM'}
+      <button type="button" class="btn btn-primary btn-wide" onClick={signIn} aria-disabled={busy} autofocus>
+        {busy ? 'Complete sign-in in the window that opened…' : 'Sign in to Agile CRM'}
       </button>
       <Notice error={error} />
       <p class="muted small">

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
 import { send } from '../send';
 import { useAction } from '../use-action';
@@ -7,6 +7,7 @@ import { ActionStatus } from './ActionStatus';
 /** Adds tags (comma-separated) or removes one; the card shows Agile's updated contact. */
 export function TagEditor({ contact, onChange }: { contact: Contact; onChange(contact: Contact): void }) {
   const [draft, setDraft] = useState('');
+  const input = useRef<HTMLInputElement>(null);
   const action = useAction(
     (tags: string[], mode: 'add' | 'remove') => send({ type: 'editTags', id: contact.id, tags, mode }),
     (updated) => `Tags saved: ${updated.tags.join(', ') || 'none'}.`,
@@ -16,6 +17,8 @@ export function TagEditor({ contact, onChange }: { contact: Contact; onChange(co
     if (updated) {
       onChange(updated);
       if (mode === 'add') setDraft('');
+      // A removed tag takes its button with it: keep the keyboard in the editor.
+      else input.current?.focus();
     }
   };
   const add = (event: Event) => {
@@ -30,16 +33,16 @@ export function TagEditor({ contact, onChange }: { contact: Contact; onChange(co
           {contact.tags.map((tag) => (
             <li class="chip" key={tag}>
               {tag}
-              <button type="button" class="chip-x" aria-label={`Remove tag ${tag}`} disabled={action.state.status === 'busy'} onClick={() => void apply([tag], 'remove')}>×</button>
+              <button type="button" class="chip-x" aria-label={`Remove tag ${tag}`} aria-disabled={action.busy} onClick={() => void apply([tag], 'remove')}>×</button>
             </li>
           ))}
         </ul>
       )}
       <label class="field">
         <span>New tags, comma-separated</span>
-        <input value={draft} maxLength={500} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="vip, renewal-2027" />
+        <input ref={input} value={draft} maxLength={500} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="vip, renewal-2027" />
       </label>
-      <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy' || !draft.trim()}>Add tags</button>
+      <button type="submit" class="btn btn-primary" aria-disabled={action.busy || !draft.trim()}>Add tags</button>
       <ActionStatus state={action.state} />
     </form>
   );

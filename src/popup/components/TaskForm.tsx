@@ -5,7 +5,12 @@ import { label, shortDate } from '../format';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
 
-const tomorrow = (): string => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+/** Tomorrow in the rep's own time zone, as a date input wants it. */
+function tomorrow(): string {
+  const day = new Date();
+  day.setDate(day.getDate() + 1);
+  return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+}
 
 /** Adds a task for the contact (due at 9:00 local time on the chosen day). */
 export function TaskForm({ id }: { id: string }) {
@@ -45,8 +50,8 @@ export function TaskForm({ id }: { id: string }) {
           <input type="date" value={day} required onInput={(event) => setDay(event.currentTarget.value)} />
         </label>
       </div>
-      <button type="submit" class="btn btn-primary" disabled={action.state.status === 'busy'}>
-        {action.state.status === 'busy' ? 'Saving…' : 'Save task'}
+      <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
+        {action.busy ? 'Saving…' : 'Save task'}
       </button>
       <ActionStatus state={action.state} />
     </form>
