@@ -97,7 +97,7 @@ export async function bridgeAccessToken(relayUrl: string): Promise<string> {
   const code = new URL(signedIn.headers.get('location') ?? '').searchParams.get('code') ?? '';
   const tokens = await (await fetch(`${relayUrl}/token`, {
     method: 'POST', headers: { Origin: extensionOrigin(PINNED_EXTENSION_ID) },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: 'agile-crm-extension' }),
   })).json() as { access_token: string };
   return tokens.access_token;
 }

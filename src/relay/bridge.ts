@@ -27,7 +27,18 @@ export interface BridgeDeps {
 export const BRIDGE_CLIENT_ID = 'agile-crm-extension';
 const CODE_TTL = 60;
 const REQUEST_TTL = 15 * 60;
+/** Wrong keys allowed per account and network address in ten minutes: guessing stops, and nobody else is locked out. */
 const FAILED_SIGN_INS_ALLOWED = 10;
+/** Sign-in attempts per network address in ten minutes, whatever the account. */
+const ATTEMPTS_PER_ADDRESS = 30;
+/** Credential checks against Agile CRM per minute for the whole relay, so it can never be used to spray Agile. */
+const CHECKS_PER_MINUTE = 300;
+
+/** The caller's network address: Cloudflare's header on Workers, the socket's peer on Node. */
+function clientAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return c.req.header('cf-connecting-ip') ?? incoming?.socket?.remoteAddress ?? 'unknown';
+}
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -43,7 +54,8 @@ async function openAs<T extends v.GenericSchema>(sealer: Sealer, purpose: Parame
   return parsed.success && (parsed.output as { exp: number }).exp > now() ? (parsed.output as v.InferOutput<T>) : null;
 }
 
-type CredentialCheck = { ok: true } | { ok: false; problem: string };
+/** `rejected`: Agile said no to these credentials (counts toward the lock-out); `failed`: anything else. */
+type CredentialCheck = { ok: true } | { ok: false; rejected: boolean; problem: string };
 
 /**
  * Checks email + API key with a cheap documented read (a contact lookup by the rep's own email): 200 or 204
@@ -62,6 +74,7 @@ export async function checkAgileCredentials(fetcher: typeof fetch, apiBase: stri
   } catch (error) {
     return {
       ok: false,
+      rejected: false,
       problem: error instanceof Error && error.name === 'TimeoutError'
         ? `Agile CRM (${host}) did not answer in time. Try again in a moment.`
         : `Could not reach ${host}. Check the domain, or try again if your connection dropped.`,
@@ -69,12 +82,12 @@ export async function checkAgileCredentials(fetcher: typeof fetch, apiBase: stri
   }
   if (response.status === 200 || response.status === 204) return { ok: true };
   if (response.status === 401 || response.status === 403) {
-    return { ok: false, problem: 'Agile CRM rejected this email and API key. Check both and try again.' };
+    return { ok: false, rejected: true, problem: 'Agile CRM rejected this email and API key. Check both and try again.' };
   }
   if (response.status === 404 || (response.status >= 300 && response.status < 400)) {
-    return { ok: false, problem: `There is no Agile CRM account at ${host}. Check the domain.` };
+    return { ok: false, rejected: false, problem: `There is no Agile CRM account at ${host}. Check the domain.` };
   }
-  return { ok: false, problem: `Agile CRM answered with an error (${response.status}). Try again in a moment.` };
+  return { ok: false, rejected: false, problem: `Agile CRM answered with an error (${response.status}). Try again in a moment.` };
 }
 
 /** The extension's Agile calls the bridge forwards: method + path under /dev/api, nothing else. */
@@ -98,10 +111,10 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
   const sealer = createSealer(mode.sealKey, mode.previousSealKeys);
   const agileBase = (domain: string) => fillDomain(mode.agileBaseUrl, domain);
 
-  const issueTokens = async (c: Context, account: AccountPayload, grant: string) => {
+  const issueTokens = async (c: Context, account: AccountPayload, grant: string, jti: string) => {
     const expires = now();
     const access = await sealer.seal('access', { ...account, g: grant, exp: expires + mode.accessTokenTtl });
-    const refresh = await sealer.seal('refresh', { ...account, g: grant, j: randomToken(16), exp: expires + mode.refreshTokenTtl });
+    const refresh = await sealer.seal('refresh', { ...account, g: grant, j: jti, exp: expires + mode.refreshTokenTtl });
     return c.json({
       access_token: access,
       token_type: 'Bearer',
@@ -169,13 +182,23 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     }
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
     if (!apiKey.trim()) return again('Enter your REST API key.', domain);
-    const failures = `signin-failures:${domain}:${email}`;
-    const locked = `signin-locked:${domain}:${email}`;
-    if ((await deps.store.recordedAt(locked)) !== null) return again('Too many failed sign-ins for this account. Wait ten minutes and try again.', domain);
+    if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
+      return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);
+    }
+    const address = clientAddress(c);
+    const failures = `signin-failures:${domain}:${email}:${address}`;
+    const locked = `signin-locked:${domain}:${email}:${address}`;
+    if ((await deps.store.get(locked)) !== null) return again('Too many wrong keys for this account. Wait ten minutes and try again.', domain);
+    // Counted before Agile is called, so parallel attempts cannot slip past the limits.
+    if ((await deps.store.increment(`signin-attempts:${address}`, 600)) > ATTEMPTS_PER_ADDRESS) {
+      return again('Too many sign-in attempts from your network. Wait ten minutes and try again.', domain);
+    }
+    if ((await deps.store.increment(`signin-checks:${Math.floor(Date.now() / 60_000)}`, 120)) > CHECKS_PER_MINUTE) {
+      return again('The sign-in service is busy. Try again in a minute.', domain);
+    }
     const check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
     if (!check.ok) {
-      // Guessing API keys through the relay stops after a few tries per account.
-      if ((await deps.store.increment(failures, 600)) >= FAILED_SIGN_INS_ALLOWED) await deps.store.claim(locked, 600);
+      if (check.rejected && (await deps.store.increment(failures, 600)) >= FAILED_SIGN_INS_ALLOWED) await deps.store.claim(locked, 600);
       return again(check.problem, domain);
     }
     const code = await sealer.seal('code', {
@@ -188,9 +211,15 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     return c.redirect(back.href, 302);
   });
 
+  /** The grant's rotation record: `<current refresh jti> <previous jti>`, written when it rotated. */
+  const rotation = (grant: string) => `grant:${grant}`;
+  const revoked = async (grant: string) => (await deps.store.get(`revoked:${grant}`)) !== null;
+  const revoke = (grant: string) => deps.store.claim(`revoked:${grant}`, mode.refreshTokenTtl);
+
   app.post('/token', async (c) => {
     const request = await readTokenRequest(c, config.allowedRedirectUris);
     if (request instanceof Response) return request;
+    if (request.client_id !== BRIDGE_CLIENT_ID) return oauthError(c, 401, 'invalid_client', `client_id must be ${BRIDGE_CLIENT_ID}.`);
     if (request.grant_type === 'authorization_code') {
       const code = await openAs(sealer, 'code', request.code, Code);
       if (!code || code.ru !== request.redirect_uri) return oauthError(c, 400, 'invalid_grant', 'The authorization code is invalid or expired.');
@@ -200,31 +229,46 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
       // Exactly once: the code's jti is claimed before anything is issued. A replay also revokes the grant
       // the first redemption created (RFC 6749 §4.1.2), since the grant id is the code's jti.
       if (!(await deps.store.claim(`code:${code.j}`, CODE_TTL * 2))) {
-        await deps.store.claim(`revoked:${code.j}`, mode.refreshTokenTtl);
+        await revoke(code.j);
         return oauthError(c, 400, 'invalid_grant', 'The authorization code was already used.');
       }
-      return issueTokens(c, { d: code.d, e: code.e, k: code.k }, code.j);
+      const jti = randomToken(16);
+      await deps.store.compareAndSet(rotation(code.j), null, `${jti} -`, mode.refreshTokenTtl);
+      return issueTokens(c, { d: code.d, e: code.e, k: code.k }, code.j, jti);
     }
     const refresh = await openAs(sealer, 'refresh', request.refresh_token, Refresh);
-    if (!refresh || (await deps.store.recordedAt(`revoked:${refresh.g}`)) !== null) {
+    if (!refresh || (await revoked(refresh.g))) {
       return oauthError(c, 400, 'invalid_grant', 'The session has ended. Sign in again.');
     }
-    // Rotation: each refresh token works once; a second use means it was copied, so the grant ends — unless
-    // it comes within the configured grace period, the mark of a client retrying after a lost response.
-    if (!(await deps.store.claim(`used:${refresh.j}`, Math.max(refresh.exp - now(), 1)))) {
-      const usedAt = (await deps.store.recordedAt(`used:${refresh.j}`)) ?? 0;
-      if (mode.refreshReuseGrace > 0 && Date.now() - usedAt <= mode.refreshReuseGrace * 1000) return issueTokens(c, { d: refresh.d, e: refresh.e, k: refresh.k }, refresh.g);
-      await deps.store.claim(`revoked:${refresh.g}`, mode.refreshTokenTtl);
-      return oauthError(c, 400, 'invalid_grant', 'This refresh token was already used; the session is revoked. Sign in again.');
+    const account = { d: refresh.d, e: refresh.e, k: refresh.k };
+    // Rotation (RFC 9700 §4.14.2): only the grant's current refresh token works, once. The record holds one
+    // entry per session, however often it refreshes.
+    const record = await deps.store.get(rotation(refresh.g));
+    const [current, previous] = record?.value.split(' ') ?? [refresh.j];
+    if (refresh.j === current) {
+      const next = randomToken(16);
+      // A lost record (a relay restart with the in-memory store) is recreated from the token itself.
+      if (await deps.store.compareAndSet(rotation(refresh.g), record?.value ?? null, `${next} ${refresh.j}`, mode.refreshTokenTtl)) {
+        return issueTokens(c, account, refresh.g, next);
+      }
     }
-    return issueTokens(c, { d: refresh.d, e: refresh.e, k: refresh.k }, refresh.g);
+    // The token the client just rotated, presented again within the grace period: its answer was lost in flight.
+    // It gets the current token of the same chain — no fork — rather than ending the session.
+    const latest = await deps.store.get(rotation(refresh.g));
+    const [latestCurrent, latestPrevious] = latest?.value.split(' ') ?? [];
+    if (mode.refreshReuseGrace > 0 && latest && latestCurrent && refresh.j === latestPrevious && Date.now() - latest.at <= mode.refreshReuseGrace * 1000) {
+      return issueTokens(c, account, refresh.g, latestCurrent);
+    }
+    // Anything else is a copy of a used token: the grant ends for everyone holding it.
+    await revoke(refresh.g);
+    return oauthError(c, 400, 'invalid_grant', 'This refresh token was already used; the session is revoked. Sign in again.');
   });
 
   app.post('/revoke', async (c) => {
     const form = await readForm(c, RevokeRequest);
     if (!form.ok) return oauthError(c, 400, 'invalid_request', form.description);
     const token = (await openAs(sealer, 'refresh', form.value.token, Refresh)) ?? (await openAs(sealer, 'access', form.value.token, Access));
-    if (token) await deps.store.claim(`revoked:${token.g}`, mode.refreshTokenTtl);
+    if (token) await revoke(token.g);
     // RFC 7009 §2.2: the same answer whether or not the token was valid.
     return c.body(null, 200);
   });
@@ -237,7 +281,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     const header = c.req.header('authorization') ?? '';
     const access = header.startsWith('Bearer ') ? await openAs(sealer, 'access', header.slice(7), Access) : null;
     if (!access) return denied('The access token is missing, invalid or expired.');
-    if ((await deps.store.recordedAt(`revoked:${access.g}`)) !== null) return denied('The session was signed out.');
+    if (await revoked(access.g)) return denied('The session was signed out.');
 
     const url = new URL(c.req.url);
     const path = url.pathname.slice(url.pathname.indexOf('/agile/') + '/agile/'.length);
@@ -273,7 +317,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (upstream.status === 401) {
       // The API key was rotated or revoked in Agile CRM: this session can never work again.
       await upstream.body?.cancel();
-      await deps.store.claim(`revoked:${access.g}`, mode.refreshTokenTtl);
+      await revoke(access.g);
       return denied('Agile CRM no longer accepts the API key this session was signed in with.');
     }
     const out = new Headers({ 'Cache-Control': 'no-store' });

@@ -33,7 +33,8 @@ export interface BridgeMode {
   refreshTokenTtl: number;
   /**
    * Seconds during which a just-rotated refresh token may be presented again without ending the session: a
-   * response lost in flight (the worker killed mid-refresh) then costs nothing. 0 = strict rotation.
+   * response lost in flight (a timeout, the worker killed mid-refresh) then costs nothing, and the client gets
+   * the chain's current token (no fork). 0 = strict rotation.
    */
   refreshReuseGrace: number;
 }
@@ -120,7 +121,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       agileBaseUrl: url('AGILE_BASE_URL', AGILE),
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
-      refreshReuseGrace: seconds('RELAY_REFRESH_REUSE_GRACE', 0, 0),
+      refreshReuseGrace: seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0),
     };
   } else if (modeName === 'oauth') {
     const clientId = env.OAUTH_CLIENT_ID?.trim() ?? '';

@@ -34,8 +34,10 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
     const relay = await startRelayOn(runtime, env);
     relays.push(relay);
     const request = (path: string, init: RequestInit = {}) => fetch(`${relay.url}${path}`, { redirect: 'manual', ...init });
+    // Token requests carry the public client id, as the extension's do.
     const form = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) => request(path, {
-      method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body),
+      method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(path === '/token' ? { client_id: BRIDGE_CLIENT_ID, ...body } : body),
     });
     return { relay, env, request, form };
   }
@@ -113,7 +115,7 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       const before = sandbox.state.count('api.unauthorized');
       for (let i = 0; i < 10; i++) await submit(b, { api_key: `guess-${i}` });
       const locked = await submit(b, {});
-      expect(await locked.text()).toMatch(/Too many failed sign-ins/);
+      expect(await locked.text()).toMatch(/Too many wrong keys for this account/);
       expect(sandbox.state.count('api.unauthorized') - before).toBe(10);
     });
 
@@ -169,8 +171,16 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       expect((await agile(b, lookupPath(), issued.access_token)).status).toBe(401);
     });
 
-    it('refresh tokens rotate; a used one is refused and ends the session', async () => {
+    it('only the bridge’s own public client may redeem codes', async () => {
       const b = await bridge();
+      const value = (await code(b)).searchParams.get('code')!;
+      const other = await b.form('/token', { grant_type: 'authorization_code', code: value, code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: 'someone-else' });
+      expect(other.status).toBe(401);
+      expect(await other.json()).toMatchObject({ error: 'invalid_client' });
+    });
+
+    it('refresh tokens rotate; with strict rotation a used one is refused and ends the session', async () => {
+      const b = await bridge({ RELAY_REFRESH_REUSE_GRACE: '0' });
       const issued = await tokens(b);
       const rotated = await (await b.form('/token', { grant_type: 'refresh_token', refresh_token: issued.refresh_token })).json();
       expect(rotated.refresh_token).not.toBe(issued.refresh_token);
@@ -178,12 +188,20 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       expect(await (await b.form('/token', { grant_type: 'refresh_token', refresh_token: rotated.refresh_token })).json()).toMatchObject({ error: 'invalid_grant' });
     });
 
-    it('with a reuse grace period, a just-used refresh token presented again still works', async () => {
-      const b = await bridge({ RELAY_REFRESH_REUSE_GRACE: '10' });
+    it('within the reuse grace period (default 30 s), a just-used refresh token gets the same chain, not a fork', async () => {
+      const b = await bridge();
       const issued = await tokens(b);
-      await b.form('/token', { grant_type: 'refresh_token', refresh_token: issued.refresh_token });
-      const retried = await b.form('/token', { grant_type: 'refresh_token', refresh_token: issued.refresh_token });
+      const refresh = (token: string) => b.form('/token', { grant_type: 'refresh_token', refresh_token: token }).then(async (response) => ({ status: response.status, body: await response.json() }));
+      const first = await refresh(issued.refresh_token);
+      // The first answer was "lost": the client presents the same token again.
+      const retried = await refresh(issued.refresh_token);
       expect(retried.status).toBe(200);
+      // Both answers hold the chain's one current token: whichever is used first rotates it, and the other,
+      // presented later than the grace period allows, would then be a reuse.
+      expect((await refresh(retried.body.refresh_token)).status).toBe(200);
+      expect((await refresh(first.body.refresh_token)).status).toBe(200);
+      const third = await refresh(issued.refresh_token);
+      expect(third).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     });
 
     it('tampered, expired and wrong-purpose tokens get 401 at the proxy', async () => {

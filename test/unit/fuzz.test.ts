@@ -128,7 +128,8 @@ describe('fuzzing the sandbox', () => {
     });
     await fc.assert(fc.asyncProperty(request(['/dev/api/', '/dev/api/contacts/', '/oauth/', '/oauth/token', '/oauth/authorize', '/'], headers), async (input) => {
       const response = await within(app.request(`http://sandbox.test${input.path}`, toInit(input)));
-      const documentedQuirk = input.path.startsWith('/dev/api/search') && response.status === 500;
+      // Agile's 500 for a search without all its parameters (after URL normalisation: %2e%2e is "..").
+      const documentedQuirk = new URL(`http://sandbox.test${input.path}`).pathname === '/dev/api/search' && response.status === 500;
       expect(response.status >= 500 && !documentedQuirk, `${input.method} ${input.path} → ${response.status}`).toBe(false);
       expect(await response.text()).not.toMatch(/at .*\.ts:\d+|Error: /);
     }), { numRuns: RUNS });
