@@ -26,8 +26,8 @@ export interface DevStackOptions {
   sandbox?: SandboxOptions;
   sandboxPort?: number;
   relayPort?: number;
-  /** Extra relay settings (token lifetimes, allowed origins…). */
-  relayEnv?: RelayEnv;
+  /** Extra relay settings (token lifetimes, allowed origins…), or a function of the sandbox's URL giving them. */
+  relayEnv?: RelayEnv | ((sandboxUrl: string) => RelayEnv);
   /**
    * The relay's loopback address. 127.0.0.2 by default: outside the extension's host permissions (which name
    * 127.0.0.1 for the sandbox), so the extension reaches it through CORS exactly as it reaches a deployed relay.
@@ -46,7 +46,8 @@ export function relayEnvFor(mode: 'oauth' | 'bridge', sandboxUrl: string): Relay
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const mode = options.mode ?? 'oauth';
   const sandbox = await startSandbox({ ...options.sandbox, port: options.sandboxPort ?? 0 });
-  const env = { ...relayEnvFor(mode, sandbox.url), ...options.relayEnv };
+  const extra = typeof options.relayEnv === 'function' ? options.relayEnv(sandbox.url) : options.relayEnv;
+  const env = { ...relayEnvFor(mode, sandbox.url), ...extra };
   let relay: DevStack['relay'];
   let relayLog: AccessLogEntry[];
   try {

@@ -20,6 +20,8 @@ import type { AccessGrant } from './auth';
 
 export interface AgileClientOptions {
   getAccessToken(failedToken?: string): Promise<AccessGrant>;
+  /** Called when Agile CRM refuses even a freshly renewed token: the session is over. */
+  sessionRejected?(): Promise<void>;
   fetch?: typeof fetch;
   /** Emails per batch lookup request. */
   batchSize?: number;
@@ -137,6 +139,7 @@ export function createAgileClient(options: AgileClientOptions) {
       }
       if (response.status === 401) {
         await response.body?.cancel();
+        await options.sessionRejected?.();
         throw new AppError('signed_out', 'Agile CRM no longer accepts this sign-in. Sign in again.');
       }
       const retryable = RETRYABLE.has(response.status) && (call.idempotent || response.status === 429);

@@ -18,6 +18,7 @@ import { AppError } from '../shared/errors';
 import { isLoopbackHost } from '../shared/loopback';
 import type { SessionView } from '../shared/messages';
 import { parseAgileAccount, parseServiceUrl, SettingsError, type AgileAccount } from '../shared/settings';
+import { contactCache } from './contact-cache';
 import { loadSettings } from './settings-store';
 import { tokenStore, type Access, type Grant } from './token-store';
 
@@ -30,7 +31,12 @@ function requestOptions(url: string) {
   return { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), [oauth.allowInsecureRequests]: isLoopbackHost(new URL(url).hostname) };
 }
 
-const RelayMetadata = v.object({ client_id: v.pipe(v.string(), v.minLength(1)), authorization_endpoint: v.pipe(v.string(), v.url()) });
+const RelayMetadata = v.object({
+  client_id: v.pipe(v.string(), v.minLength(1)),
+  authorization_endpoint: v.pipe(v.string(), v.url()),
+  /** OAuth mode with an upstream that names itself in authorization responses (RFC 9207). */
+  upstream_issuer: v.optional(v.pipe(v.string(), v.url())),
+});
 
 /** What the relay adds to its token answers: where to send REST calls, and who signed in. */
 const TokenExtras = v.object({
@@ -48,7 +54,7 @@ function unreachable(url: string): AppError {
 }
 
 /** Step 1: RFC 8414 discovery at the relay. */
-async function discoverRelay(relayUrl: string): Promise<{ as: oauth.AuthorizationServer; clientId: string; authorizeUrl: string }> {
+async function discoverRelay(relayUrl: string): Promise<{ as: oauth.AuthorizationServer; clientId: string; authorizeUrl: string; responseIssuer: string }> {
   const issuer = new URL(relayUrl);
   let response: Response;
   try {
@@ -59,7 +65,7 @@ async function discoverRelay(relayUrl: string): Promise<{ as: oauth.Authorizatio
   try {
     const as = await oauth.processDiscoveryResponse(issuer, response);
     const metadata = v.parse(RelayMetadata, as);
-    return { as, clientId: metadata.client_id, authorizeUrl: metadata.authorization_endpoint };
+    return { as, clientId: metadata.client_id, authorizeUrl: metadata.authorization_endpoint, responseIssuer: metadata.upstream_issuer ?? as.issuer };
   } catch {
     throw new AppError('config', `${issuer.host} did not answer like the Agile CRM token relay. Check the relay address in Options.`);
   }
@@ -163,9 +169,11 @@ async function refresh(grant: Grant): Promise<Access> {
   }
 }
 
+/** Forgets the session and everything fetched with it: cached contacts belong to the account that fetched them. */
 async function endSession(): Promise<AppError> {
   current = null;
   await tokenStore.clear();
+  await contactCache.clear();
   return new AppError('signed_out', 'Your Agile CRM session has ended. Sign in again.');
 }
 
@@ -209,7 +217,7 @@ async function runSignIn(): Promise<SessionView> {
   } catch (error) {
     throw new AppError('config', error instanceof SettingsError ? error.message : 'Check the Agile CRM domain in Options.');
   }
-  const { as, clientId, authorizeUrl } = await discoverRelay(settings.relayUrl);
+  const { as, clientId, authorizeUrl, responseIssuer } = await discoverRelay(settings.relayUrl);
   const client = { client_id: clientId };
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
@@ -228,7 +236,8 @@ async function runSignIn(): Promise<SessionView> {
   const callback = await launchAuthWindow(url);
   let params: URLSearchParams;
   try {
-    params = oauth.validateAuthResponse(as, client, callback, state);
+    // The authorization response comes from whoever showed the consent page: the upstream in OAuth mode.
+    params = oauth.validateAuthResponse({ ...as, issuer: responseIssuer }, client, callback, state);
   } catch (error) {
     if (error instanceof oauth.AuthorizationResponseError) {
       if (error.error === 'access_denied') throw new AppError('cancelled', 'Sign-in was cancelled.');
@@ -252,35 +261,44 @@ async function runSignIn(): Promise<SessionView> {
   } catch (error) {
     throw tokenFailure(error, false);
   }
-  await serialized(() =>
-    keepTokens(tokens, {
+  await serialized(async () => {
+    // Signing in again replaces the old grant: revoke it, and drop what it fetched.
+    const previous = await loadCurrent();
+    if (previous) await endSession().then(() => revokeAtRelay(previous.grant));
+    await keepTokens(tokens, {
       issuer: as.issuer,
       tokenEndpoint: as.token_endpoint ?? `${settings.relayUrl}/token`,
       revocationEndpoint: as.revocation_endpoint ?? null,
       clientId,
       domain,
-    }, null, account),
-  );
+    }, null, account);
+  });
   return sessionView();
 }
 
-/** Step 6: revoke at the relay (best effort: an unreachable relay must not keep the rep signed in), then forget. */
+/** RFC 7009 at the relay, best effort: an unreachable relay must not keep the rep signed in. */
+async function revokeAtRelay(grant: Grant): Promise<void> {
+  if (!grant.revocationEndpoint || !grant.refreshToken) return;
+  try {
+    const response = await oauth.revocationRequest(asServer(grant), { client_id: grant.clientId }, oauth.None(), grant.refreshToken, {
+      ...requestOptions(grant.revocationEndpoint),
+      additionalParameters: { token_type_hint: 'refresh_token', ...(grant.domain ? { domain: grant.domain } : {}) },
+    });
+    await oauth.processRevocationResponse(response);
+  } catch {
+    // Signed out locally either way; the relay's tokens expire on their own.
+  }
+}
+
+/**
+ * Step 6: forget everything, then revoke at the relay. Also the end when Agile CRM refuses even a freshly renewed
+ * token: that sign-in is of no more use.
+ */
 export function signOut(): Promise<SessionView> {
   return serialized(async () => {
     const session = await loadCurrent();
     await endSession();
-    const grant = session?.grant;
-    if (grant?.revocationEndpoint && grant.refreshToken) {
-      try {
-        const response = await oauth.revocationRequest(asServer(grant), { client_id: grant.clientId }, oauth.None(), grant.refreshToken, {
-          ...requestOptions(grant.revocationEndpoint),
-          additionalParameters: { token_type_hint: 'refresh_token', ...(grant.domain ? { domain: grant.domain } : {}) },
-        });
-        await oauth.processRevocationResponse(response);
-      } catch {
-        // Signed out locally either way; the relay's tokens expire on their own.
-      }
-    }
+    if (session) await revokeAtRelay(session.grant);
   }).then(sessionView);
 }
 

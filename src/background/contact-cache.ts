@@ -24,10 +24,15 @@ export const contactCache = {
     if (emails.length === 0) return new Map();
     const stored = await browser.storage.local.get(emails.map(key));
     const entries = new Map<string, CacheEntry>();
+    const stale: string[] = [];
     for (const email of emails) {
+      if (!(key(email) in stored)) continue;
       const parsed = v.safeParse(Entry, stored[key(email)]);
       if (parsed.success && now - parsed.output.at < MAX_AGE_MS) entries.set(email.toLowerCase(), parsed.output);
+      else stale.push(key(email));
     }
+    // Too old or unreadable: gone from disk, not just hidden.
+    if (stale.length > 0) await browser.storage.local.remove(stale);
     return entries;
   },
 

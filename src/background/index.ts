@@ -15,7 +15,7 @@ import { handleMenuClick, registerMenus, takePendingLookup } from './context-men
 import { lookupFromAgile, lookupFromCache, scanTab } from './lookup';
 import { loadSettings, saveSettings } from './settings-store';
 
-const agile = createAgileClient({ getAccessToken });
+const agile = createAgileClient({ getAccessToken, sessionRejected: async () => void (await signOut()) });
 
 async function webBase(): Promise<string> {
   const session = await sessionView();
@@ -51,11 +51,8 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
       return sessionView();
     case 'signIn':
       return signIn();
-    case 'signOut': {
-      const session = await signOut();
-      await contactCache.clear();
-      return session;
-    }
+    case 'signOut':
+      return signOut();
     case 'openPopup':
       return startPopup(request.tabId);
     case 'lookup':
@@ -95,10 +92,7 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
         throw error;
       }
       // A sign-in belongs to the relay and account it was made with: another one means signing in again.
-      if ((saved.relayUrl !== before.relayUrl || saved.agile !== before.agile) && (await sessionView()).signedIn) {
-        await signOut();
-        await contactCache.clear();
-      }
+      if ((saved.relayUrl !== before.relayUrl || saved.agile !== before.agile) && (await sessionView()).signedIn) await signOut();
       return saved;
     }
     case 'clearCache':
@@ -123,6 +117,10 @@ chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r
   })();
   return true;
 });
+
+// The refresh token and cached contacts live in storage.local, which scripts injected into pages could otherwise
+// read: keep every area to the extension's own pages and worker (storage.session is already).
+void chrome.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
 
 chrome.runtime.onInstalled.addListener(registerMenus);
 chrome.contextMenus.onClicked.addListener((info, tab) => void handleMenuClick(info, tab));

@@ -46,7 +46,15 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   app.use('/agile/*', allowedOrigin(config.allowedOrigins), noStore(), bodyLimit({ maxSize: PROXY_LIMIT, onError: tooLarge }));
   app.use('/authorize', bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
 
-  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'] }));
+  // The issuer can come from the request's Host: never let a shared cache keep one answer for everyone.
+  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'] }), noStore());
+  // The sign-in pages may not be framed (clickjacking, RFC 9700 §4.16) nor leak their URL in a Referer.
+  app.use('/authorize', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Frame-Options', 'DENY');
+    c.res.headers.set('Content-Security-Policy', "frame-ancestors 'none'");
+    c.res.headers.set('Referrer-Policy', 'no-referrer');
+  });
   app.get('/.well-known/oauth-authorization-server', (c) => {
     const base = issuer(c);
     const bridge = config.mode.kind === 'bridge';
@@ -59,8 +67,10 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['none'],
-      // RFC 9207: the bridge is the authorization server and says so; in OAuth mode the upstream answers.
-      authorization_response_iss_parameter_supported: bridge,
+      // RFC 9207: the bridge is the authorization server and names itself; in OAuth mode the upstream answers,
+      // and names itself if OAUTH_ISSUER says it does.
+      authorization_response_iss_parameter_supported: bridge || (config.mode.kind === 'oauth' && config.mode.issuer !== null),
+      ...(config.mode.kind === 'oauth' && config.mode.issuer ? { upstream_issuer: config.mode.issuer } : {}),
       // The relay serves one client registration; publishing its public id spares the extension a setting.
       client_id: config.mode.kind === 'oauth' ? config.mode.clientId : BRIDGE_CLIENT_ID,
       relay_mode: config.mode.kind,

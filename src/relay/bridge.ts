@@ -92,7 +92,7 @@ export async function checkAgileCredentials(fetcher: typeof fetch, apiBase: stri
 
 /** The extension's Agile calls the bridge forwards: method + path under /dev/api, nothing else. */
 const FORWARDED: ReadonlyArray<readonly [string, RegExp]> = [
-  ['GET', /^contacts\/search\/email\/[^/]*(?:@|%40)[^/]*$/i],
+  ['GET', /^contacts\/search\/email\/(?<email>[^/]+)$/],
   ['POST', /^contacts\/search\/email$/],
   ['GET', /^contacts\/\d{1,20}$/],
   ['GET', /^contacts\/\d{1,20}\/notes$/],
@@ -104,6 +104,26 @@ const FORWARDED: ReadonlyArray<readonly [string, RegExp]> = [
   ['POST', /^notes$/],
   ['POST', /^tasks$/],
 ];
+/** What an email in a path may decode to: no separators or dot-segments that Agile might interpret. */
+const PATH_EMAIL = /^[^\s/\\;@%]+@[^\s/\\;@%]+$/;
+
+/** The path to forward, re-encoded, or null when the call is not one the extension makes. */
+export function forwardedPath(method: string, path: string): string | null {
+  for (const [allowed, pattern] of FORWARDED) {
+    const match = method === allowed ? pattern.exec(path) : null;
+    if (!match) continue;
+    const encoded = match.groups?.email;
+    if (encoded === undefined) return path;
+    let email: string;
+    try {
+      email = decodeURIComponent(encoded);
+    } catch {
+      return null;
+    }
+    return PATH_EMAIL.test(email) && !email.includes('..') ? `contacts/search/email/${encodeURIComponent(email)}` : null;
+  }
+  return null;
+}
 const SEARCH_PARAMS = ['q', 'page_size', 'type'];
 
 export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: BridgeDeps): Hono {
@@ -285,12 +305,11 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
 
     const url = new URL(c.req.url);
     const path = url.pathname.slice(url.pathname.indexOf('/agile/') + '/agile/'.length);
-    if (!FORWARDED.some(([method, pattern]) => method === c.req.method && pattern.test(path))) {
-      return oauthError(c, 404, 'invalid_request', `The relay does not forward ${c.req.method} /${path}.`);
-    }
+    const forward = forwardedPath(c.req.method, path);
+    if (forward === null) return oauthError(c, 404, 'invalid_request', `The relay does not forward ${c.req.method} /${path}.`);
     let target: URL;
     try {
-      target = new URL(`${agileBase(access.d)}/dev/api/${path}`);
+      target = new URL(`${agileBase(access.d)}/dev/api/${forward}`);
     } catch {
       return denied('The access token names no valid Agile CRM account.');
     }

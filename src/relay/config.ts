@@ -19,6 +19,11 @@ export interface OAuthMode {
   apiBase: string;
   /** Agile's web app, for "Open in Agile CRM". */
   webBase: string;
+  /**
+   * The upstream's issuer, when it names itself in authorization responses (RFC 9207 `iss`): published in the
+   * metadata so the extension checks `iss` against it rather than against the relay.
+   */
+  issuer: string | null;
 }
 
 export interface BridgeMode {
@@ -143,6 +148,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       revokeUrl: url('OAUTH_REVOKE_URL', `${base}/oauth/revoke`),
       apiBase: url('AGILE_API_BASE', `${base}/dev/api`),
       webBase: base,
+      issuer: env.OAUTH_ISSUER?.trim() ? url('OAUTH_ISSUER') : null,
     };
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);

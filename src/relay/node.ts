@@ -9,6 +9,7 @@
 import { base64url } from '../shared/random';
 import { isMain, listen, type Listening } from '../shared/node-listen';
 import { createRelay, type RelayDeps } from './app';
+import { isLoopbackHost } from '../shared/loopback';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
 
 export interface RelayServer extends Listening {
@@ -19,6 +20,11 @@ export interface RelayServer extends Listening {
 export async function startRelay(env: RelayEnv, options: { port?: number; host?: string } & RelayDeps = {}): Promise<RelayServer> {
   const config = loadRelayConfig(env);
   const { port, host, ...deps } = options;
+  // Reachable from other machines means behind a proxy that terminates TLS: the request's own origin would then
+  // be the proxy-to-relay leg (http://…), so the public address must be said.
+  if (host && !isLoopbackHost(host) && host !== '::1' && !config.publicUrl) {
+    throw new RelayConfigError([`RELAY_PUBLIC_URL is required when the relay listens on ${host}: set it to the https:// address the extension uses.`]);
+  }
   const app = createRelay(config, deps);
   return listen(app.fetch, { port, host });
 }

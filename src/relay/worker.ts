@@ -31,9 +31,12 @@ export default {
         const config = loadRelayConfig(textBindings(env));
         relay = { env, app: createRelay(config, { store: durableStore(env.RELAY_STORE), log: (entry) => console.log(JSON.stringify(entry)) }) };
       } catch (error) {
-        const message = error instanceof RelayConfigError ? error.message : 'The relay’s configuration could not be read.';
-        console.error(message);
-        return Response.json({ error: 'server_error', error_description: message }, { status: 503, headers: { 'Cache-Control': 'no-store' } });
+        // The details (which variables, which values) go to the Worker's logs (`wrangler tail`), not to callers.
+        console.error(error instanceof RelayConfigError ? error.message : error);
+        return Response.json(
+          { error: 'server_error', error_description: 'The relay is not configured. Its operator can see why in the Worker logs.' },
+          { status: 503, headers: { 'Cache-Control': 'no-store' } },
+        );
       }
     }
     return relay.app.fetch(request);

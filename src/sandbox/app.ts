@@ -21,6 +21,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const app = new Hono();
   app.use('*', bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.text('Request Entity Too Large', 413) }));
   app.use('*', faultMiddleware(state.faults, (name) => state.hit(name)));
+  app.use('/oauth/authorize', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Frame-Options', 'DENY');
+    c.res.headers.set('Content-Security-Policy', "frame-ancestors 'none'");
+  });
   app.route('/oauth', oauthRoutes(state));
   app.route('/dev/api', apiRoutes(state));
   app.get('/demo', (c) => c.html(demoPage(state.seed)));

@@ -101,7 +101,7 @@ export function oauthRoutes(state: SandboxState): Hono {
       tamper(params);
       return redirectBack(c, request.redirectUri, Object.fromEntries(params));
     }
-    return redirectBack(c, request.redirectUri, { code: issued.code, state: request.state });
+    return redirectBack(c, request.redirectUri, { code: issued.code, state: request.state, ...(state.sendIssuer ? { iss: new URL(c.req.url).origin } : {}) });
   });
 
   app.post('/token', async (c) => {

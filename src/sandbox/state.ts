@@ -19,6 +19,8 @@ export interface SandboxOptions {
   /** Access-token lifetime in seconds; tests make it a few seconds to exercise refresh. */
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  /** Name the sandbox as `iss` in authorization responses (RFC 9207), as some OAuth servers do. */
+  sendIssuer?: boolean;
   /** Seconds a rotated refresh token may be presented again (a client retrying a lost response); 0 = strict. */
   refreshReuseGrace?: number;
   /** Contacts the account may hold before creating one answers 406. */
@@ -42,7 +44,9 @@ interface AuthorizationCode {
   userEmail: string;
   scope: string;
   expiresAt: number;
-  /** Set once redeemed: a replay revokes what the first redemption issued (RFC 6749 §4.1.2). */
+  /** Set at the first redemption, before anything is checked, so parallel redemptions cannot both pass. */
+  redeemed: boolean;
+  /** The grant the first redemption created: a replay revokes it (RFC 6749 §4.1.2). */
   grantId: string | null;
 }
 
@@ -103,6 +107,7 @@ export function createState(options: SandboxOptions = {}) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
     refreshReuseGrace: options.refreshReuseGrace ?? 0,
+    sendIssuer: options.sendIssuer ?? false,
     contactLimit: options.contactLimit ?? 10_000,
     /** Fault switches: latency, 429/5xx answers, dropped connections (see faults.ts). */
     faults: createFaults(),
@@ -181,7 +186,7 @@ export function createState(options: SandboxOptions = {}) {
       if (!request) return null;
       pending.delete(requestId);
       const code = randomToken();
-      codes.set(code, { ...request, userEmail, expiresAt: nowSeconds() + 60, grantId: null });
+      codes.set(code, { ...request, userEmail, expiresAt: nowSeconds() + 60, redeemed: false, grantId: null });
       return { code, request };
     },
     endAuthorization(requestId: string): void {
@@ -191,10 +196,11 @@ export function createState(options: SandboxOptions = {}) {
     redeemCode(code: string): AuthorizationCode | 'replayed' | null {
       const entry = codes.get(code);
       if (!entry || entry.expiresAt <= nowSeconds()) return null;
-      if (entry.grantId) {
-        revokeGrant(entry.grantId);
+      if (entry.redeemed) {
+        if (entry.grantId) revokeGrant(entry.grantId);
         return 'replayed';
       }
+      entry.redeemed = true;
       return entry;
     },
     createGrant(code: AuthorizationCode | null, clientId: string, userEmail: string, scope: string): Grant {

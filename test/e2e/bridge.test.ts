@@ -73,7 +73,7 @@ describe('the relay on Cloudflare Workers (workerd)', () => {
     await popup.waitForSelector('.signin');
     const refused = await fetch(`${world.stack.relay.url}/token`, {
       method: 'POST', headers: { Origin: `chrome-extension://${world.ext.extensionId}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: grant.refreshToken }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: grant.refreshToken, client_id: 'agile-crm-extension' }),
     });
     expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
   });

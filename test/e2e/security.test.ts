@@ -19,6 +19,26 @@ async function signInWithTamperedResponse(tamper: (params: URLSearchParams) => v
   return popup.$eval('.notice-error', (notice) => notice.textContent ?? '');
 }
 
+describe('what pages can reach', () => {
+  it('a script in a web page (where the scanner runs) cannot read the extension’s storage', async () => {
+    world = await createWorld();
+    await world.signIn();
+    const page = (await world.ext.browser.pages()).find((candidate) => candidate.url() === world.demoUrl)!;
+    await page.bringToFront();
+    const worker = await world.ext.worker();
+    const seen = await worker.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      const [result] = await chrome.scripting.executeScript({
+        target: { tabId: tab!.id! },
+        func: () => chrome.storage.local.get(null).then((items) => JSON.stringify(items), (error: Error) => `refused: ${error.message}`),
+      });
+      return result?.result as string;
+    });
+    expect(seen).toMatch(/^refused/);
+    expect(seen).not.toMatch(/refreshToken/);
+  });
+});
+
 describe('the authorization response', () => {
   it('a forged state is refused before any code is exchanged', async () => {
     world = await createWorld();
@@ -48,6 +68,21 @@ describe('the authorization response', () => {
       params.set('code', earlier.get('code')!);
     });
     expect(message).toMatch(/did not match this sign-in/);
+    expect(world.stack.sandbox.state.count('token.authorization_code')).toBe(0);
+  });
+
+  it('OAuth mode: an upstream that names itself (RFC 9207 iss) is checked against OAUTH_ISSUER', async () => {
+    world = await createWorld({ sandbox: { sendIssuer: true }, relayEnv: (sandbox) => ({ OAUTH_ISSUER: sandbox }) });
+    await world.signIn();
+    expect(JSON.parse(await dumpStorage(world.ext)).local.grant).toBeDefined();
+    await world.close();
+
+    // The same upstream, with the relay not told who it is: the foreign issuer is refused.
+    world = await createWorld({ sandbox: { sendIssuer: true } });
+    const popup = await world.popup();
+    await signInThrough(world.ext, popup, world.consentUrl, (consent) => consent.locator('#allow').click());
+    await popup.waitForSelector('.notice-error', { timeout: 15_000 });
+    expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/state or issuer check failed/);
     expect(world.stack.sandbox.state.count('token.authorization_code')).toBe(0);
   });
 

@@ -277,6 +277,10 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       ['GET', 'contacts/abc'],
       ['PUT', 'contacts/edit/lead-score'],
       ['GET', 'opportunity'],
+      ['GET', 'contacts/search/email/a%40b%2F..%2F..%2Fusers'],
+      ['GET', 'contacts/search/email/a%40b%5Cusers'],
+      ['GET', 'contacts/search/email/a%40b.com%3Bjsessionid%3Dx'],
+      ['GET', 'contacts/search/email/a%40b..%40c'],
     ])('refuses %s /agile/%s without calling Agile', async (method, path) => {
       const b = await bridge();
       const { access_token: token } = await tokens(b);

@@ -97,3 +97,15 @@ describe('bridge mode', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('the proxy’s path list', () => {
+  it('re-encodes the email in a lookup path, so what Agile receives is exactly one address', async () => {
+    const { forwardedPath } = await import('../../src/relay/bridge');
+    expect(forwardedPath('GET', 'contacts/search/email/sofia.yilmaz+crm@redwoodcap.example')).toBe('contacts/search/email/sofia.yilmaz%2Bcrm%40redwoodcap.example');
+    expect(forwardedPath('GET', 'contacts/search/email/a%40b.example')).toBe('contacts/search/email/a%40b.example');
+    expect(forwardedPath('GET', 'contacts/search/email/a%40b%2F..%2Fusers')).toBeNull();
+    expect(forwardedPath('GET', 'contacts/search/email/%E0%A4%A')).toBeNull();
+    expect(forwardedPath('POST', 'contacts/5629585266009715')).toBeNull();
+    expect(forwardedPath('GET', 'contacts/5629585266009715/notes')).toBe('contacts/5629585266009715/notes');
+  });
+});

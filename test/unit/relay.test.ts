@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayEnvFor } from '../../scripts/dev-stack';
 import { loadRelayConfig, RelayConfigError } from '../../src/relay/config';
+import { startRelay } from '../../src/relay/node';
 import { DEV_CLIENT, startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../../src/shared/extension-id';
 import { s256 } from '../../src/shared/random';
@@ -31,6 +32,13 @@ describe('configuration', () => {
       expect(problems.join('\n')).toMatch(/not an origin/);
     }
   });
+  it('the Node listener refuses to face the network without its public https address', async () => {
+    const env = { OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' };
+    await expect(startRelay(env, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/RELAY_PUBLIC_URL is required when the relay listens on 0\.0\.0\.0/);
+    const relay = await startRelay({ ...env, RELAY_PUBLIC_URL: 'https://relay.example.com' }, { host: '0.0.0.0', port: 0 });
+    await relay.close();
+  });
+
   it('defaults to Agile CRM’s endpoints for the account’s domain and the pinned extension', () => {
     const config = loadRelayConfig({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' });
     expect(config.mode).toMatchObject({ authorizeUrl: 'https://{domain}.agilecrm.com/oauth/authorize', tokenUrl: 'https://{domain}.agilecrm.com/oauth/token' });
@@ -80,6 +88,8 @@ describe.each(RUNTIMES)('OAuth mode on %s', (runtime) => {
       revocation_endpoint: `${relay.url}/revoke`, code_challenge_methods_supported: ['S256'], client_id: DEV_CLIENT.clientId,
     });
     expect(JSON.stringify(metadata)).not.toContain(DEV_CLIENT.clientSecret);
+    const again = await fetch(`${relay.url}/.well-known/oauth-authorization-server`);
+    expect(again.headers.get('cache-control')).toBe('no-store');
   });
 
   it('exchanges a code with the client secret added, and rotates through refresh', async () => {
@@ -145,6 +155,10 @@ describe.each(RUNTIMES)('OAuth mode on %s', (runtime) => {
     })}`, { redirect: 'manual' });
     const wrongClient = await authorize({ client_id: 'other' });
     expect(wrongClient.status).toBe(200);
+    // Sign-in pages cannot be framed (clickjacking) and do not leak their URL.
+    expect(wrongClient.headers.get('x-frame-options')).toBe('DENY');
+    expect(wrongClient.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(wrongClient.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await wrongClient.text()).toMatch(/does not serve/);
     const wrongRedirect = await authorize({ redirect_uri: 'https://evil.example/' });
     expect(wrongRedirect.status).toBe(200);
