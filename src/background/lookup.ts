@@ -62,11 +62,13 @@ export async function lookupFromCache(emails: readonly PageEmail[], webBase: str
   return { ...arrange(emails, known), updatedAt: times.length > 0 ? Math.min(...times) : null, webBase, source: 'cache' };
 }
 
+/** Asks Agile CRM about these emails and refreshes the cache. */
 export async function lookupFromAgile(agile: AgileClient, emails: readonly PageEmail[], webBase: string): Promise<LookupResult> {
   const addresses = emails.map((entry) => entry.email);
   const found = addresses.length > 0 ? await agile.findByEmails(addresses) : new Map<string, Contact>();
   const now = Date.now();
-  await contactCache.write(addresses, found, now);
+  // The answer goes back at once; the cache is written behind it.
+  void contactCache.write(addresses, found, now).catch(() => undefined);
   const known = new Map<string, Contact | null>(addresses.map((email) => [email, found.get(email) ?? null]));
   return { ...arrange(emails, known), updatedAt: now, webBase, source: 'agile' };
 }

@@ -3,6 +3,7 @@ import browser from 'webextension-polyfill';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { LookupResult, PageEmail, PopupStart } from '../shared/messages';
+import { withEdits } from './lookup-edits';
 import { send } from './send';
 
 export type PageStart = NonNullable<PopupStart['page']>;
@@ -42,19 +43,6 @@ function initialState(start: PageStart): PageState {
     staleBecause: null,
     refreshing: start.emails.length > 0,
   };
-}
-
-/** The lookup with these contacts in their edited versions: replaced where shown, added, no longer missing. */
-export function withEdits(result: LookupResult, contacts: Iterable<Contact>): LookupResult {
-  let { found, missing } = result;
-  for (const contact of contacts) {
-    const emails = new Set(contact.emails.map((email) => email.value.toLowerCase()));
-    found = found.some((item) => item.id === contact.id)
-      ? found.map((item) => (item.id === contact.id ? contact : item))
-      : [...found, contact];
-    missing = missing.filter((person) => !emails.has(person.email));
-  }
-  return { ...result, found, missing };
 }
 
 /**

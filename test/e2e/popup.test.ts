@@ -191,6 +191,37 @@ describe('quick actions', () => {
   });
 });
 
+describe('what the rep typed and did stays put', () => {
+  it('a half-written note survives opening another panel and coming back', async () => {
+    const contact = contactFor(state().seed.demoKnownEmails[3]!);
+    const popup = await world.popup();
+    const article = (await card(popup, contact.name))!;
+    const press = async (name: string) => (await article.$(`::-p-aria(${name}[role="button"])`))!.click();
+    await press('Add note');
+    await (await article.waitForSelector('form[aria-label="Add a note"] input'))!.type('Half a thought');
+    await press('Notes, tasks & deals');
+    await article.waitForSelector('.details section');
+    expect(await article.$eval('form[aria-label="Add a note"]', (form) => form.closest('[hidden]') !== null)).toBe(true);
+    await press('Add note');
+    expect(await article.$eval('form[aria-label="Add a note"] input', (input) => (input as HTMLInputElement).value)).toBe('Half a thought');
+  });
+
+  it('a tag added to a search result shows on that card', async () => {
+    const contact = contactFor(state().seed.demoKnownEmails[0]!);
+    const popup = await world.popup();
+    await popup.locator('input[type=search]').fill(contact.emails[0]!.value);
+    await popup.keyboard.press('Enter');
+    const article = (await popup.waitForSelector(`section[aria-label^="Search results"] article.card`))!;
+    await (await article.$('::-p-aria(Tags[role="button"])'))!.click();
+    await (await article.waitForSelector('form[aria-label="Edit tags"] input'))!.type('from-search');
+    await (await article.$('form[aria-label="Edit tags"] button[type=submit]'))!.click();
+    await popup.waitForFunction((element) => [...element.querySelectorAll('ul[aria-label="Current tags"] .chip')].some((chip) => chip.firstChild?.textContent === 'from-search'), {}, article);
+    await popup.locator('::-p-aria(← People on this page (7))').click();
+    const onPage = (await card(popup, contact.name))!;
+    expect(await onPage.$$eval('.meta .chip', (chips) => chips.map((chip) => chip.textContent))).toContain('from-search');
+  });
+});
+
 describe('other ways in', () => {
   const popupFromMenu = async (info: Record<string, string>): Promise<Page> => {
     const pages = await world.ext.browser.pages();

@@ -95,7 +95,7 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
 
       <main>
         {search ? (
-          <section aria-label={`Search results for ${search.query}`}>
+          <section key="search" aria-label={`Search results for ${search.query}`}>
             {state.emails.length > 0 && (
               <button type="button" class="btn btn-quiet back" onClick={clearSearch}>← People on this page ({state.emails.length})</button>
             )}
@@ -107,7 +107,8 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
             {search.results && cards(search.results)}
           </section>
         ) : (
-          <section aria-label="People on this page">
+          // Keyed apart: a card in the search results and the same contact's card on the page are not one card.
+          <section key="page" aria-label="People on this page">
             <div class="status">
               <span role="status" aria-live="polite">
                 {state.emails.length === 0 && !state.error && 'No email addresses on this page. Search by name above.'}
