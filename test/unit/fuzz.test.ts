@@ -113,7 +113,7 @@ describe('fuzzing the relay', () => {
         await response.arrayBuffer();
       }), { numRuns: RUNS });
       // Enough requests got past validation to exercise the handling of every kind of upstream answer.
-      expect(seed.calls).toBeGreaterThan(100);
+      expect(seed.calls).toBeGreaterThan(40);
     });
   }
 });
