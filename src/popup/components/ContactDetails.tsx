@@ -9,11 +9,26 @@ import { Notice } from './Notice';
 export function ContactDetails({ id }: { id: string }) {
   const [details, setDetails] = useState<Details | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    send({ type: 'contactDetails', id }).then(setDetails, (failure) => setError(toErrorInfo(failure)));
-  }, [id]);
+    let current = true;
+    send({ type: 'contactDetails', id }).then(
+      (loaded) => current && setDetails(loaded),
+      (failure) => current && setError(toErrorInfo(failure)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [id, attempt]);
 
-  if (error) return <Notice error={error} />;
+  if (error) {
+    return (
+      <div class="details">
+        <Notice error={error} />
+        <button type="button" class="btn" onClick={() => { setError(null); setAttempt(attempt + 1); }}>Try again</button>
+      </div>
+    );
+  }
   if (!details) return <p class="muted" role="status">Loading notes, tasks and deals…</p>;
   const now = Date.now() / 1000;
   return (
