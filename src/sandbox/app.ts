@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { apiRoutes } from './api';
 import { faultMiddleware } from './faults';
-import { oauthRoutes } from './oauth';
+import { discoveryRoutes, oauthRoutes } from './oauth';
 import { demoPage, hostilePage, manyEmailsPage, webAppPage } from './pages';
 import { createState, type SandboxOptions, type SandboxState } from './state';
 
@@ -27,6 +27,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     c.res.headers.set('Content-Security-Policy', "frame-ancestors 'none'");
   });
   app.route('/oauth', oauthRoutes(state));
+  app.route('/.well-known', discoveryRoutes(state));
   app.route('/dev/api', apiRoutes(state));
   app.get('/demo', (c) => c.html(demoPage(state.seed)));
   app.get('/demo/many', (c) => c.html(manyEmailsPage(state.seed, Number(c.req.query('n') ?? 50))));

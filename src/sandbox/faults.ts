@@ -3,6 +3,7 @@
  * Retry-After, 5xx with an HTML body, dropped connections. Tests and benchmarks flip them on the sandbox's state.
  */
 import type { MiddlewareHandler } from 'hono';
+import type { IdTokenForgery } from './id-token';
 
 export type FaultScope = 'api' | 'token';
 
@@ -20,10 +21,12 @@ export interface FaultSwitches {
    * `state`, a code from another flow), then clears itself.
    */
   tamperAuthorizationResponse: ((params: URLSearchParams) => void) | null;
+  /** Forges the next ID token issued (a foreign signature, audience or issuer, or an expiry in the past), then clears itself. */
+  forgeIdToken: IdTokenForgery | null;
 }
 
 export function createFaults(): FaultSwitches {
-  return { latency: { api: 0, token: 0 }, queue: [], tamperAuthorizationResponse: null };
+  return { latency: { api: 0, token: 0 }, queue: [], tamperAuthorizationResponse: null, forgeIdToken: null };
 }
 
 const scopeOf = (path: string): FaultScope | null =>

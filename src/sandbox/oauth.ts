@@ -2,11 +2,22 @@
  * The sandbox's OAuth 2.0 authorization server, at the paths integration guides give for Agile CRM:
  * `GET|POST /oauth/authorize` (RFC 6749 §4.1 with PKCE S256 required, RFC 7636), `POST /oauth/token`
  * (authorization_code, refresh_token with rotation) and `POST /oauth/revoke` (RFC 7009).
+ *
+ * Switches on the state make it behave like stricter providers: scopes it requires, refresh tokens only for
+ * `offline_access` or none at all, RFC 9207 `iss`, discovery (RFC 8414 or OpenID Connect Discovery) and OpenID
+ * Connect ID tokens signed with a key published at `/oauth/jwks`, and `prompt=none` against the sign-in session
+ * the consent page leaves in a cookie.
  */
 import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { s256, timingSafeEqual } from '../shared/random';
 import { consentPage, errorPage } from './pages';
 import type { OAuthClient, SandboxState } from './state';
+
+const SESSION_COOKIE = 'sandbox_session';
+/** OpenID Connect Core §3.1.2.1, plus `create` (Initiating User Registration). */
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account', 'create']);
+const ID_TOKEN_TTL = 300;
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type';
 
@@ -53,8 +64,25 @@ async function formBody(c: Context): Promise<Record<string, unknown> | null> {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+type Grant = Parameters<SandboxState['issueTokens']>[0];
+
 export function oauthRoutes(state: SandboxState): Hono {
   const app = new Hono();
+
+  /** Tokens for a grant, with an ID token when `openid` was granted (its nonce only in the code exchange's). */
+  const tokenAnswer = async (c: Context, grant: Grant, first: boolean) => {
+    const answer: Record<string, unknown> = { ...state.issueTokens(grant), token_type: 'Bearer', scope: grant.scope };
+    const user = state.userByEmail(grant.userEmail);
+    if (grant.scope.split(' ').includes('openid') && user) {
+      const forgery = state.faults.forgeIdToken;
+      state.faults.forgeIdToken = null;
+      answer.id_token = await state.idTokens().sign({
+        issuer: new URL(c.req.url).origin, audience: grant.clientId, subject: String(user.id), email: user.email, name: user.name,
+        nonce: first ? grant.nonce : undefined, ttl: ID_TOKEN_TTL,
+      }, forgery);
+    }
+    return answer;
+  };
 
   app.get('/authorize', (c) => {
     const q = c.req.query();
@@ -65,16 +93,33 @@ export function oauthRoutes(state: SandboxState): Hono {
     if (!client.redirectUris.includes(redirectUri)) {
       return c.html(errorPage('Wrong redirect address', 'The redirect_uri does not exactly match the one registered for this application.'));
     }
+    // RFC 9207 §2: a server that names itself does so in error responses too.
+    const iss = state.sendIssuer ? { iss: new URL(c.req.url).origin } : {};
     const reply = (error: string, description: string) =>
-      redirectBack(c, redirectUri, { error, error_description: description, state: q.state });
+      redirectBack(c, redirectUri, { error, error_description: description, state: q.state, ...iss });
     if (q.response_type !== 'code') return reply('unsupported_response_type', 'Only response_type=code is supported.');
     if (!q.code_challenge || q.code_challenge_method !== 'S256') {
       return reply('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
     }
     if (!/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge)) return reply('invalid_request', 'code_challenge is not a S256 challenge.');
-    const requestId = state.beginAuthorization({
-      clientId: client.clientId, redirectUri, state: q.state, codeChallenge: q.code_challenge, scope: text(q.scope),
-    });
+    const prompt = text(q.prompt).split(' ').filter(Boolean);
+    if (prompt.some((value) => !PROMPTS.has(value)) || (prompt.includes('none') && prompt.length > 1)) {
+      return reply('invalid_request', 'prompt must be none alone, or any of login, consent, select_account, create.');
+    }
+    const scope = text(q.scope);
+    const missing = state.requiredScopes.filter((name) => !scope.split(' ').includes(name));
+    if (missing.length > 0) return reply('access_denied', `This application must request the scope ${missing.join(' ')}.`);
+    const pending = { clientId: client.clientId, redirectUri, state: q.state, codeChallenge: q.code_challenge, scope, prompt, nonce: q.nonce };
+    if (prompt.includes('none')) {
+      // No page may be shown: answer at once from the sign-in session and the consent already given.
+      state.hit('authorize.silent');
+      const email = state.sessionUser(getCookie(c, SESSION_COOKIE));
+      if (!email) return reply('login_required', 'Nobody is signed in.');
+      if (!state.hasConsent(email, client.clientId, scope)) return reply('consent_required', 'The user has not consented to this scope.');
+      const issued = state.issueCode(state.beginAuthorization(pending), email)!;
+      return redirectBack(c, redirectUri, { code: issued.code, state: q.state, ...iss });
+    }
+    const requestId = state.beginAuthorization(pending);
     return c.html(consentPage({ requestId, clientId: client.clientId, email: 'demo@example.com' }));
   });
 
@@ -85,7 +130,9 @@ export function oauthRoutes(state: SandboxState): Hono {
     if (!request) return c.html(errorPage('Sign-in expired', 'This sign-in page has expired. Start signing in again from the extension.'));
     if (body.decision !== 'allow') {
       state.endAuthorization(requestId);
-      return redirectBack(c, request.redirectUri, { error: 'access_denied', error_description: 'The user denied access.', state: request.state });
+      return redirectBack(c, request.redirectUri, {
+        error: 'access_denied', error_description: 'The user denied access.', state: request.state, ...(state.sendIssuer ? { iss: new URL(c.req.url).origin } : {}),
+      });
     }
     const user = state.userByPassword(text(body.email), text(body.password));
     if (!user) {
@@ -94,6 +141,8 @@ export function oauthRoutes(state: SandboxState): Hono {
     }
     const issued = state.issueCode(requestId, user.email);
     if (!issued) return c.html(errorPage('Sign-in expired', 'Start signing in again from the extension.'));
+    state.recordConsent(user.email, request.clientId, request.scope);
+    setCookie(c, SESSION_COOKIE, state.startSession(user.email), { path: '/oauth', httpOnly: true, sameSite: 'Lax' });
     const tamper = state.faults.tamperAuthorizationResponse;
     if (tamper) {
       state.faults.tamperAuthorizationResponse = null;
@@ -121,14 +170,13 @@ export function oauthRoutes(state: SandboxState): Hono {
       if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || (await s256(verifier)) !== code.codeChallenge) {
         return tokenError(c, 400, 'invalid_grant', 'code_verifier does not match the code_challenge.');
       }
-      const grant = state.createGrant(code, client.clientId, code.userEmail, code.scope);
-      return c.json({ ...state.issueTokens(grant), token_type: 'Bearer', scope: grant.scope });
+      return c.json(await tokenAnswer(c, state.createGrant(code, client.clientId, code.userEmail, code.scope), true));
     }
     if (body.grant_type === 'refresh_token') {
       const grant = state.useRefreshToken(text(body.refresh_token), client.clientId);
       if (grant === 'reused') return tokenError(c, 400, 'invalid_grant', 'The refresh token was already used; the session is revoked.');
       if (!grant) return tokenError(c, 400, 'invalid_grant', 'The refresh token is invalid, expired or revoked.');
-      return c.json({ ...state.issueTokens(grant), token_type: 'Bearer', scope: grant.scope });
+      return c.json(await tokenAnswer(c, grant, false));
     }
     return tokenError(c, 400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.');
   });
@@ -146,5 +194,37 @@ export function oauthRoutes(state: SandboxState): Hono {
     return c.body(null, 200);
   });
 
+  app.get('/jwks', async (c) => c.json(await state.idTokens().jwks()));
+
+  return app;
+}
+
+/**
+ * What the server publishes about itself, when its `discovery` switch says so: RFC 8414 metadata, or OpenID
+ * Connect Discovery 1.0. The issuer is the sandbox's origin, as in `iss` and in ID tokens.
+ */
+export function discoveryRoutes(state: SandboxState): Hono {
+  const app = new Hono();
+  const metadata = (c: Context) => {
+    const issuer = new URL(c.req.url).origin;
+    return {
+      issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      token_endpoint: `${issuer}/oauth/token`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      jwks_uri: `${issuer}/oauth/jwks`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ['openid', 'email', 'profile', 'offline_access', ...state.requiredScopes],
+      prompt_values_supported: [...PROMPTS],
+      authorization_response_iss_parameter_supported: state.sendIssuer,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [state.idTokenAlg],
+    };
+  };
+  app.get('/oauth-authorization-server', (c) => (state.discovery === 'oauth' ? c.json(metadata(c)) : c.notFound()));
+  app.get('/openid-configuration', (c) => (state.discovery === 'openid' ? c.json(metadata(c)) : c.notFound()));
   return app;
 }

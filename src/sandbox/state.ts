@@ -5,6 +5,7 @@
 import { contactEmails, parseContact } from '../shared/contact';
 import { randomToken } from '../shared/random';
 import { createFaults } from './faults';
+import { idTokenSigner, type IdTokenSigner } from './id-token';
 import { createSeed, type RawContact, type RawDeal, type RawNote, type RawTask, type SandboxUser, type SeedData } from './seed';
 
 export interface OAuthClient {
@@ -21,8 +22,29 @@ export interface SandboxOptions {
   refreshTokenTtl?: number;
   /** Name the sandbox as `iss` in authorization responses (RFC 9207), as some OAuth servers do. */
   sendIssuer?: boolean;
-  /** Seconds a rotated refresh token may be presented again (a client retrying a lost response); 0 = strict. */
+  /**
+   * Seconds a rotated refresh token may be presented again (a client retrying a lost response). 0, the default, is
+   * what strict servers do: a rotated refresh token presented again revokes the whole grant (RFC 9700 §4.14.2).
+   */
   refreshReuseGrace?: number;
+  /**
+   * Scopes every authorization request must carry; a request without one is refused with `access_denied`, as
+   * providers configured to issue refresh tokens only for a requested scope do.
+   */
+  requiredScopes?: string[];
+  /**
+   * When refresh tokens are issued: `always`; `offline_access` — only when that scope was requested with
+   * `prompt=consent` (OpenID Connect Core §11, as strict OpenID providers do); `never`.
+   */
+  refreshTokens?: 'always' | 'offline_access' | 'never';
+  /**
+   * What the server publishes about itself: nothing (Agile-style: endpoints are configured by hand), RFC 8414
+   * metadata at `/.well-known/oauth-authorization-server`, or OpenID Connect Discovery at
+   * `/.well-known/openid-configuration`.
+   */
+  discovery?: 'none' | 'oauth' | 'openid';
+  /** How ID tokens (issued for the `openid` scope) are signed. */
+  idTokenAlg?: 'RS256' | 'ES256';
   /** Contacts the account may hold before creating one answers 406. */
   contactLimit?: number;
   seed?: SeedData;
@@ -34,6 +56,9 @@ interface PendingAuthorization {
   state: string | undefined;
   codeChallenge: string;
   scope: string;
+  /** The request's `prompt` values (OpenID Connect Core §3.1.2.1). */
+  prompt: string[];
+  nonce: string | undefined;
   expiresAt: number;
 }
 
@@ -43,6 +68,8 @@ interface AuthorizationCode {
   codeChallenge: string;
   userEmail: string;
   scope: string;
+  prompt: string[];
+  nonce: string | undefined;
   expiresAt: number;
   /** Set at the first redemption, before anything is checked, so parallel redemptions cannot both pass. */
   redeemed: boolean;
@@ -54,7 +81,11 @@ interface Grant {
   id: string;
   clientId: string;
   userEmail: string;
+  /** The scope granted: the one requested, less `offline_access` where the policy does not allow it. */
   scope: string;
+  /** Whether this grant gets refresh tokens. */
+  offline: boolean;
+  nonce: string | undefined;
   revoked: boolean;
 }
 
@@ -87,6 +118,12 @@ export function createState(options: SandboxOptions = {}) {
   const accessTokens = new Map<string, IssuedToken>();
   const refreshTokens = new Map<string, IssuedToken>();
   const counters = new Map<string, number>();
+  /** Sign-in sessions (the `sandbox_session` cookie) → the user's email, for `prompt=none`. */
+  const sessions = new Map<string, string>();
+  /** `<email> <client id>` → the scopes that user consented to for that client. */
+  const consents = new Map<string, Set<string>>();
+  const refreshPolicy = options.refreshTokens ?? 'always';
+  let signer: IdTokenSigner | null = null;
   let lastId = Math.max(...seed.contacts.map((contact) => contact.id), ...seed.notes.map((note) => note.id));
 
   const revokeGrant = (grantId: string): void => {
@@ -108,6 +145,9 @@ export function createState(options: SandboxOptions = {}) {
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
     refreshReuseGrace: options.refreshReuseGrace ?? 0,
     sendIssuer: options.sendIssuer ?? false,
+    requiredScopes: options.requiredScopes ?? [],
+    discovery: options.discovery ?? 'none',
+    idTokenAlg: options.idTokenAlg ?? 'RS256',
     contactLimit: options.contactLimit ?? 10_000,
     /** Fault switches: latency, 429/5xx answers, dropped connections (see faults.ts). */
     faults: createFaults(),
@@ -203,18 +243,51 @@ export function createState(options: SandboxOptions = {}) {
       entry.redeemed = true;
       return entry;
     },
+    /** The grant a redeemed code (or a test) creates, with the refresh-token policy applied to its scope. */
     createGrant(code: AuthorizationCode | null, clientId: string, userEmail: string, scope: string): Grant {
-      const grant: Grant = { id: randomToken(16), clientId, userEmail, scope, revoked: false };
+      const requested = scope.split(' ').filter(Boolean);
+      const offline = refreshPolicy === 'always'
+        || (refreshPolicy === 'offline_access' && requested.includes('offline_access') && !!code?.prompt.includes('consent'));
+      const granted = requested.filter((name) => name !== 'offline_access' || offline).join(' ');
+      const grant: Grant = { id: randomToken(16), clientId, userEmail, scope: granted, offline, nonce: code?.nonce, revoked: false };
       grants.set(grant.id, grant);
       if (code) code.grantId = grant.id;
       return grant;
     },
-    issueTokens(grant: Grant): { access_token: string; refresh_token: string; expires_in: number } {
+    issueTokens(grant: Grant): { access_token: string; refresh_token?: string; expires_in: number } {
       const access = randomToken();
-      const refresh = randomToken();
       accessTokens.set(access, { grantId: grant.id, expiresAt: nowSeconds() + this.accessTokenTtl });
+      if (!grant.offline) return { access_token: access, expires_in: this.accessTokenTtl };
+      const refresh = randomToken();
       refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl });
       return { access_token: access, refresh_token: refresh, expires_in: this.accessTokenTtl };
+    },
+    /** The ID-token signing key, made at first use (key generation is not free). */
+    idTokens(): IdTokenSigner {
+      signer ??= idTokenSigner(this.idTokenAlg);
+      return signer;
+    },
+    userByEmail(email: string): SandboxUser | null {
+      return seed.users.find((user) => user.email === email) ?? null;
+    },
+    /** Starts a sign-in session for `prompt=none` (the consent page sets it as a cookie); returns its id. */
+    startSession(email: string): string {
+      const id = randomToken(16);
+      sessions.set(id, email);
+      return id;
+    },
+    sessionUser(id: string | undefined): string | null {
+      return (id && sessions.get(id)) || null;
+    },
+    recordConsent(email: string, clientId: string, scope: string): void {
+      const key = `${email} ${clientId}`;
+      const granted = consents.get(key) ?? new Set<string>();
+      for (const name of scope.split(' ').filter(Boolean)) granted.add(name);
+      consents.set(key, granted);
+    },
+    hasConsent(email: string, clientId: string, scope: string): boolean {
+      const granted = consents.get(`${email} ${clientId}`);
+      return !!granted && scope.split(' ').filter(Boolean).every((name) => granted.has(name));
     },
     /**
      * Rotation (RFC 9700 §4.14.2): a refresh token works once. Presenting a used one means it leaked or a
@@ -225,6 +298,7 @@ export function createState(options: SandboxOptions = {}) {
       const grant = live(entry);
       if (!entry || !grant || grant.clientId !== clientId) return null;
       if (entry.usedAt !== undefined) {
+        this.hit('token.refresh_reused');
         if (this.refreshReuseGrace > 0 && Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;
         revokeGrant(grant.id);
         return 'reused';
@@ -247,6 +321,10 @@ export function createState(options: SandboxOptions = {}) {
     /** Test hook: every grant is revoked, as if the user had disconnected the app in Agile CRM. */
     revokeAllGrants(): void {
       for (const grant of grants.values()) grant.revoked = true;
+    },
+    /** Test hook: every sign-in session ends (the user signed out at the provider): `prompt=none` needs a login again. */
+    endSessions(): void {
+      sessions.clear();
     },
     /** Test hook: every access token issued so far stops working (as if the clock had passed its expiry). */
     expireAccessTokens(): void {

@@ -138,8 +138,8 @@ describe('OAuth 2.0 server', () => {
     });
     return sandbox.app.request(`http://sandbox.test/oauth/authorize?${query}`);
   }
-  async function consent(decision: 'allow' | 'deny', password = user().password) {
-    const page = await (await authorize()).text();
+  async function consent(decision: 'allow' | 'deny', password = user().password, params: Record<string, string> = {}) {
+    const page = await (await authorize(params)).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1]!;
     return sandbox.app.request('http://sandbox.test/oauth/authorize', {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -235,5 +235,68 @@ describe('OAuth 2.0 server', () => {
     expect(await (await token({ grant_type: 'password', username: 'x', password: 'y' })).json()).toMatchObject({ error: 'unsupported_grant_type' });
     const notForm = await sandbox.app.request('http://sandbox.test/oauth/token', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: clientAuth }, body: '{}' });
     expect(await notForm.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  describe('switches that make it behave like stricter providers', () => {
+    const exchange = async (params: Record<string, string> = {}) => {
+      const location = new URL((await consent('allow', user().password, params)).headers.get('location')!);
+      return (await token({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier })).json();
+    };
+
+    it('required scopes: a request without one is refused with access_denied, saying which', async () => {
+      sandbox = createSandbox({ clients: [DEV_CLIENT], requiredScopes: ['contacts.read'] });
+      const refused = new URL((await authorize()).headers.get('location')!);
+      expect(refused.searchParams.get('error')).toBe('access_denied');
+      expect(refused.searchParams.get('error_description')).toBe('This application must request the scope contacts.read.');
+      expect((await authorize({ scope: 'contacts.read' })).status).toBe(200);
+    });
+
+    it('refresh tokens only for offline_access asked with prompt=consent, or never', async () => {
+      sandbox = createSandbox({ clients: [DEV_CLIENT], refreshTokens: 'offline_access' });
+      expect((await exchange({ scope: 'offline_access' })).refresh_token).toBeUndefined();
+      const granted = await exchange({ scope: 'offline_access', prompt: 'consent' });
+      expect(granted).toMatchObject({ scope: 'offline_access' });
+      expect(granted.refresh_token).toBeTruthy();
+      sandbox = createSandbox({ clients: [DEV_CLIENT], refreshTokens: 'never' });
+      expect((await exchange({ scope: 'offline_access', prompt: 'consent' })).refresh_token).toBeUndefined();
+    });
+
+    it('OpenID Connect: discovery, a JWKS, and an ID token for openid signed with it', async () => {
+      sandbox = createSandbox({ clients: [DEV_CLIENT], discovery: 'openid', idTokenAlg: 'ES256', sendIssuer: true });
+      const metadata = await (await sandbox.app.request('http://sandbox.test/.well-known/openid-configuration')).json();
+      expect(metadata).toMatchObject({ issuer: 'http://sandbox.test', jwks_uri: 'http://sandbox.test/oauth/jwks', id_token_signing_alg_values_supported: ['ES256'], authorization_response_iss_parameter_supported: true });
+      expect((await sandbox.app.request('http://sandbox.test/.well-known/oauth-authorization-server')).status).toBe(404);
+      const jwks = await (await sandbox.app.request('http://sandbox.test/oauth/jwks')).json();
+      const { jwtVerify, createLocalJWKSet } = await import('jose');
+      const { id_token: idToken } = await exchange({ scope: 'openid email', nonce: 'n-1' });
+      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: 'http://sandbox.test', audience: DEV_CLIENT.clientId });
+      expect(payload).toMatchObject({ email: user().email, name: user().name, nonce: 'n-1', sub: String(user().id) });
+      expect((await exchange({ scope: 'email' })).id_token).toBeUndefined();
+    });
+
+    it('prompt=none: a code at once from the session and consent the consent page left, else login_required / consent_required', async () => {
+      const silent = async (cookie?: string, scope = '') => sandbox.app.request(`http://sandbox.test/oauth/authorize?${new URLSearchParams({
+        response_type: 'code', client_id: DEV_CLIENT.clientId, redirect_uri: redirectUri, state: 'silent', code_challenge: await s256(verifier), code_challenge_method: 'S256', prompt: 'none', scope,
+      })}`, { headers: cookie ? { Cookie: cookie } : {} });
+      const noSession = new URL((await silent()).headers.get('location')!);
+      expect(noSession.searchParams.get('error')).toBe('login_required');
+      const allowed = await consent('allow', user().password, { scope: 'email' });
+      const cookie = allowed.headers.get('set-cookie')!.split(';')[0]!;
+      const again = new URL((await silent(cookie, 'email')).headers.get('location')!);
+      expect(again.searchParams.get('code')).toBeTruthy();
+      expect(again.searchParams.get('state')).toBe('silent');
+      const wider = new URL((await silent(cookie, 'email contacts.write')).headers.get('location')!);
+      expect(wider.searchParams.get('error')).toBe('consent_required');
+      const mixed = new URL((await authorize({ prompt: 'none login' })).headers.get('location')!);
+      expect(mixed.searchParams.get('error')).toBe('invalid_request');
+    });
+
+    it('names itself in error answers too when iss is on (RFC 9207)', async () => {
+      sandbox = createSandbox({ clients: [DEV_CLIENT], sendIssuer: true });
+      const denied = new URL((await consent('deny')).headers.get('location')!);
+      expect(denied.searchParams.get('iss')).toBe('http://sandbox.test');
+      const noPkce = new URL((await authorize({ code_challenge_method: 'plain' })).headers.get('location')!);
+      expect(noPkce.searchParams.get('iss')).toBe('http://sandbox.test');
+    });
   });
 });
