@@ -12,10 +12,11 @@ import { cors } from 'hono/cors';
 import { BRIDGE_CLIENT_ID, bridgeRoutes } from './bridge';
 import type { RelayConfig } from './config';
 import { accessLog, type AccessLogEntry } from './middleware/access-log';
-import { allowedOrigin } from './middleware/allowed-origin';
+import { allowedOrigin, EXPOSED_HEADERS } from './middleware/allowed-origin';
 import { noStore } from './middleware/no-store';
 import { oauthError } from './middleware/oauth-error';
 import { oauthProxyRoutes } from './oauth-proxy';
+import { configuredProvider, type Provider } from './provider';
 import { memoryStore, type RelayStore } from './store';
 
 export interface RelayDeps {
@@ -23,6 +24,11 @@ export interface RelayDeps {
   fetch?: typeof fetch;
   store?: RelayStore;
   log?: (entry: AccessLogEntry) => void;
+  /**
+   * OAuth mode: the provider, as `resolveProvider` found it. Needed when the configuration leaves something to
+   * discovery; otherwise read from the configuration.
+   */
+  provider?: Provider;
 }
 
 /** Token and revocation forms are small; proxied CRM writes (a note, a contact) get more room. */
@@ -37,6 +43,9 @@ const PROXY_LIMIT = 64 * 1024;
 export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   const app = new Hono();
   const upstreamFetch = deps.fetch ?? ((input, init) => fetch(input, init));
+  const store = deps.store ?? memoryStore();
+  const provider = config.mode.kind === 'oauth' ? (deps.provider ?? configuredProvider(config.mode)) : null;
+  if (config.mode.kind === 'oauth' && !provider) throw new Error('OAuth mode with OAUTH_ISSUER: resolve the provider (resolveProvider) before creating the relay.');
   const issuer = (c: Context) => config.publicUrl ?? new URL(c.req.url).origin;
   const tooLarge = (c: Context) => oauthError(c, 413, 'invalid_request', 'The request body is too large.');
 
@@ -47,7 +56,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   app.use('/authorize', bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
 
   // The issuer can come from the request's Host: never let a shared cache keep one answer for everyone.
-  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'] }), noStore());
+  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'], exposeHeaders: [...EXPOSED_HEADERS] }), noStore());
   // The sign-in pages may not be framed (clickjacking, RFC 9700 §4.16) nor leak their URL in a Referer.
   app.use('/authorize', async (c, next) => {
     await next();
@@ -57,31 +66,35 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   });
   app.get('/.well-known/oauth-authorization-server', (c) => {
     const base = issuer(c);
-    const bridge = config.mode.kind === 'bridge';
+    const oauthMode = config.mode.kind === 'oauth' ? config.mode : null;
     return c.json({
       issuer: base,
       authorization_endpoint: `${base}/authorize`,
       token_endpoint: `${base}/token`,
-      revocation_endpoint: `${base}/revoke`,
+      ...(oauthMode && !provider?.revocationEndpoint ? {} : { revocation_endpoint: `${base}/revoke` }),
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['none'],
-      // RFC 9207: the bridge is the authorization server and names itself; in OAuth mode the upstream answers,
-      // and names itself if OAUTH_ISSUER says it does.
-      authorization_response_iss_parameter_supported: bridge || (config.mode.kind === 'oauth' && config.mode.issuer !== null),
-      ...(config.mode.kind === 'oauth' && config.mode.issuer ? { upstream_issuer: config.mode.issuer } : {}),
+      // RFC 9207: the bridge is the authorization server and names itself; in OAuth mode the provider answers,
+      // and its metadata says whether it names itself.
+      authorization_response_iss_parameter_supported: !oauthMode || !!provider?.issParameterSupported,
+      ...(provider?.issuer ? { upstream_issuer: provider.issuer } : {}),
+      // What the extension puts in its authorization request (RFC 8414 §2 `scopes_supported`, and the extra
+      // parameters the provider requires): configured once, here, and sent by the extension.
+      ...(oauthMode && oauthMode.scope.length > 0 ? { scopes_supported: oauthMode.scope } : {}),
+      ...(oauthMode && Object.keys(oauthMode.authorizationParameters).length > 0 ? { authorization_request_parameters: oauthMode.authorizationParameters } : {}),
       // The relay serves one client registration; publishing its public id spares the extension a setting.
-      client_id: config.mode.kind === 'oauth' ? config.mode.clientId : BRIDGE_CLIENT_ID,
+      client_id: oauthMode ? oauthMode.clientId : BRIDGE_CLIENT_ID,
       relay_mode: config.mode.kind,
     });
   });
   app.get('/health', (c) => c.json({ ok: true, mode: config.mode.kind }));
 
-  if (config.mode.kind === 'oauth') {
-    app.route('/', oauthProxyRoutes(config, config.mode, { fetch: upstreamFetch }));
-  } else {
-    app.route('/', bridgeRoutes(config, config.mode, { fetch: upstreamFetch, store: deps.store ?? memoryStore(), issuer }));
+  if (config.mode.kind === 'oauth' && provider) {
+    app.route('/', oauthProxyRoutes(config, config.mode, { fetch: upstreamFetch, store, provider }));
+  } else if (config.mode.kind === 'bridge') {
+    app.route('/', bridgeRoutes(config, config.mode, { fetch: upstreamFetch, store, issuer }));
   }
 
   app.notFound((c) => oauthError(c, 404, 'invalid_request', 'No such relay endpoint.'));

@@ -42,6 +42,10 @@ function clientAddress(c: Context): string {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** Why a grant ended when Agile CRM refused its API key: said again at every later refresh of that session. */
+const KEY_REJECTED = 'agile-rejected-key';
+const KEY_REJECTED_WORDS = 'Agile CRM no longer accepts the API key this session was signed in with (it was changed or removed). Sign in again with your current REST API key.';
+
 const Pending = v.object({ ru: v.string(), st: v.optional(v.string()), cc: v.string(), exp: v.number() });
 const Account = { d: v.string(), e: v.string(), k: v.string(), exp: v.number() };
 const Code = v.object({ ...Account, ru: v.string(), cc: v.string(), j: v.string() });
@@ -234,7 +238,8 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
   /** The grant's rotation record: `<current refresh jti> <previous jti>`, written when it rotated. */
   const rotation = (grant: string) => `grant:${grant}`;
   const revoked = async (grant: string) => (await deps.store.get(`revoked:${grant}`)) !== null;
-  const revoke = (grant: string) => deps.store.claim(`revoked:${grant}`, mode.refreshTokenTtl);
+  /** Ends a grant; the reason is kept so a later refresh can say why in words (compare-and-set: the first reason stays). */
+  const revoke = (grant: string, reason = 'revoked') => deps.store.compareAndSet(`revoked:${grant}`, null, reason, mode.refreshTokenTtl);
 
   app.post('/token', async (c) => {
     const request = await readTokenRequest(c, config.allowedRedirectUris);
@@ -257,8 +262,9 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
       return issueTokens(c, { d: code.d, e: code.e, k: code.k }, code.j, jti);
     }
     const refresh = await openAs(sealer, 'refresh', request.refresh_token, Refresh);
-    if (!refresh || (await revoked(refresh.g))) {
-      return oauthError(c, 400, 'invalid_grant', 'The session has ended. Sign in again.');
+    const ended = refresh ? await deps.store.get(`revoked:${refresh.g}`) : null;
+    if (!refresh || ended) {
+      return oauthError(c, 400, 'invalid_grant', ended?.value === KEY_REJECTED ? KEY_REJECTED_WORDS : 'The session has ended. Sign in again.');
     }
     const account = { d: refresh.d, e: refresh.e, k: refresh.k };
     // Rotation (RFC 9700 §4.14.2): only the grant's current refresh token works, once. The record holds one
@@ -276,7 +282,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     // It gets the current token of the same chain — no fork — rather than ending the session.
     const latest = await deps.store.get(rotation(refresh.g));
     const [latestCurrent, latestPrevious] = latest?.value.split(' ') ?? [];
-    if (mode.refreshReuseGrace > 0 && latest && latestCurrent && refresh.j === latestPrevious && Date.now() - latest.at <= mode.refreshReuseGrace * 1000) {
+    if (config.refreshReuseGrace > 0 && latest && latestCurrent && refresh.j === latestPrevious && Date.now() - latest.at <= config.refreshReuseGrace * 1000) {
       return issueTokens(c, account, refresh.g, latestCurrent);
     }
     // Anything else is a copy of a used token: the grant ends for everyone holding it.
@@ -336,8 +342,8 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (upstream.status === 401) {
       // The API key was rotated or revoked in Agile CRM: this session can never work again.
       await upstream.body?.cancel();
-      await revoke(access.g);
-      return denied('Agile CRM no longer accepts the API key this session was signed in with.');
+      await revoke(access.g, KEY_REJECTED);
+      return denied(KEY_REJECTED_WORDS);
     }
     const out = new Headers({ 'Cache-Control': 'no-store' });
     for (const name of ['content-type', 'retry-after']) {

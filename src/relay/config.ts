@@ -1,29 +1,49 @@
 /**
  * The relay's configuration, read from the environment (Node's `process.env` or a Worker's bindings — the same
- * names on both) and validated once at start-up. Every problem is reported in one message.
+ * names on both) and validated once at start-up. Every problem is reported in one message; what only the OAuth
+ * provider can answer (its discovery document) is checked by provider.ts and joins the same list.
  */
-import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../shared/extension-id';
+import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID, redirectUriProblem } from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface OAuthMode {
   kind: 'oauth';
   clientId: string;
   clientSecret: string;
-  /** How the relay authenticates to the upstream token endpoint (RFC 6749 §2.3.1). */
-  clientAuth: 'client_secret_basic' | 'client_secret_post';
-  authorizeUrl: string;
-  tokenUrl: string;
-  revokeUrl: string;
-  /** Where the extension sends REST calls with the upstream's access token. */
+  /**
+   * How the relay authenticates to the provider's token endpoint (RFC 6749 §2.3.1); null = the first of basic and
+   * post that the provider's metadata lists (basic when it says nothing, as RFC 8414 §2 defaults).
+   */
+  clientAuth: ClientAuthMethod | null;
+  /**
+   * `OAUTH_ISSUER`: the provider's issuer identifier. With it the relay discovers whatever endpoint is not set
+   * (RFC 8414, then OpenID Connect Discovery), checks RFC 9207 `iss` and ID tokens against it, and publishes it
+   * so the extension does the same. Null: an Agile-style provider known by its endpoints alone.
+   */
+  issuer: string | null;
+  /**
+   * Endpoints set by variables; templates may hold `{domain}`. Null = discovered from the issuer. Without an
+   * issuer, the authorization, token and revocation endpoints default to Agile CRM's under `AGILE_BASE_URL`.
+   */
+  authorizeUrl: string | null;
+  tokenUrl: string | null;
+  revokeUrl: string | null;
+  jwksUri: string | null;
+  /** Where the extension sends REST calls with the provider's access token. */
   apiBase: string;
   /** Agile's web app, for "Open in Agile CRM". */
   webBase: string;
+  /** `OAUTH_SCOPE`, as scope tokens (RFC 6749 §3.3). */
+  scope: string[];
   /**
-   * The upstream's issuer, when it names itself in authorization responses (RFC 9207 `iss`): published in the
-   * metadata so the extension checks `iss` against it rather than against the relay.
+   * The other authorization-request parameters the provider requires (`prompt`, `audience`, `resource`,
+   * `access_type`, anything in `OAUTH_AUTHORIZE_PARAMS`). Published in the relay's metadata; the extension sends
+   * them and the relay's `/authorize` forwards exactly these names.
    */
-  issuer: string | null;
+  authorizationParameters: Record<string, string>;
 }
 
 export interface BridgeMode {
@@ -36,12 +56,6 @@ export interface BridgeMode {
   agileBaseUrl: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
-  /**
-   * Seconds during which a just-rotated refresh token may be presented again without ending the session: a
-   * response lost in flight (a timeout, the worker killed mid-refresh) then costs nothing, and the client gets
-   * the chain's current token (no fork). 0 = strict rotation.
-   */
-  refreshReuseGrace: number;
 }
 
 export interface RelayConfig {
@@ -50,6 +64,13 @@ export interface RelayConfig {
   allowedOrigins: string[];
   allowedRedirectUris: string[];
   upstreamTimeoutMs: number;
+  /**
+   * Seconds during which a refresh token just used may be presented again and get the same outcome instead of a
+   * reuse: a response lost in flight (a timeout, the worker killed mid-refresh) then costs nothing. Bridge mode
+   * answers with the chain's current token (no fork); OAuth mode with the provider's answer, kept sealed (see
+   * refresh-answers.ts), so the provider never sees the token twice. 0 = strict rotation.
+   */
+  refreshReuseGrace: number;
   mode: OAuthMode | BridgeMode;
 }
 
@@ -67,29 +88,113 @@ const AGILE = 'https://{domain}.agilecrm.com';
 const list = (value: string | undefined, fallback: string[]): string[] =>
   value?.trim() ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
 
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** RFC 6749 Appendix A.1: a parameter name. */
+const PARAMETER_NAME = /^[A-Za-z0-9._-]+$/;
+/** OpenID Connect Core §3.1.2.1, plus `create` (OpenID Connect Initiating User Registration). */
+const PROMPT_VALUES = new Set(['login', 'consent', 'select_account', 'create', 'none']);
 /**
- * Reads and checks the relay's settings.
+ * Parameters `OAUTH_AUTHORIZE_PARAMS` may not set: the extension and the relay set them for each request, they
+ * have variables of their own, or they would take the answer away from the extension's redirect URI.
+ */
+const RESERVED_PARAMETERS = new Map(Object.entries({
+  response_type: 'the extension sets it', client_id: 'set OAUTH_CLIENT_ID', redirect_uri: 'set RELAY_ALLOWED_REDIRECT_URIS',
+  state: 'the extension sets it', code_challenge: 'the extension sets it', code_challenge_method: 'the extension sets it',
+  nonce: 'the extension sets it', domain: 'the extension sets it', scope: 'set OAUTH_SCOPE', prompt: 'set OAUTH_PROMPT',
+  audience: 'set OAUTH_AUDIENCE', resource: 'set OAUTH_RESOURCE', access_type: 'set OAUTH_ACCESS_TYPE',
+  response_mode: 'the answer must come back in the redirect URI\'s query', request: 'signed requests cannot be configured',
+  request_uri: 'signed requests cannot be configured',
+}));
+
+/**
+ * `OAUTH_SCOPE`: space-separated scope tokens (RFC 6749 §3.3), duplicates dropped. Never throws: what is wrong
+ * is returned as sentences.
+ *
+ * @example parseScope('openid  email offline_access') // { scope: ['openid', 'email', 'offline_access'], problems: [] }
+ */
+export function parseScope(value: string): { scope: string[]; problems: string[] } {
+  const scope: string[] = [];
+  const problems: string[] = [];
+  for (const token of value.split(/[ \t\r\n]+/).filter(Boolean)) {
+    if (!SCOPE_TOKEN.test(token)) problems.push(`OAUTH_SCOPE: ${JSON.stringify(token)} is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes).`);
+    else if (!scope.includes(token)) scope.push(token);
+  }
+  return { scope, problems };
+}
+
+/**
+ * `OAUTH_AUTHORIZE_PARAMS`: extra authorization-request parameters as `name=value&name=value`
+ * (application/x-www-form-urlencoded, so values may be percent-encoded). Names follow RFC 6749 Appendix A.1, appear
+ * once, have a value, and are none of the parameters the extension, the relay or another variable sets. Never
+ * throws.
+ *
+ * @example parseAuthorizeParams('acr_values=urn%3Amfa&ui_locales=en') // { params: { acr_values: 'urn:mfa', ui_locales: 'en' }, problems: [] }
+ */
+export function parseAuthorizeParams(value: string): { params: Record<string, string>; problems: string[] } {
+  // A Map, not an object: names such as constructor or __proto__ are just names here.
+  const params = new Map<string, string>();
+  const problems: string[] = [];
+  const where = 'OAUTH_AUTHORIZE_PARAMS';
+  for (const pair of value.split('&')) {
+    if (!pair.trim()) continue;
+    let name: string;
+    let text: string;
+    try {
+      const equals = pair.indexOf('=');
+      const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+      name = decode(equals < 0 ? pair : pair.slice(0, equals)).trim();
+      text = equals < 0 ? '' : decode(pair.slice(equals + 1));
+    } catch {
+      problems.push(`${where}: ${JSON.stringify(pair)} is not valid percent-encoding.`);
+      continue;
+    }
+    if (!PARAMETER_NAME.test(name)) problems.push(`${where}: ${JSON.stringify(name)} is not a parameter name (letters, digits, ".", "_", "-").`);
+    else if (RESERVED_PARAMETERS.has(name)) problems.push(`${where} may not set ${name}: ${RESERVED_PARAMETERS.get(name)}.`);
+    else if (params.has(name)) problems.push(`${where} names ${name} twice.`);
+    else if (!text) problems.push(`${where}: ${name} has no value (write ${name}=value).`);
+    else params.set(name, text);
+  }
+  return { params: Object.fromEntries(params), problems };
+}
+
+/**
+ * Reads and checks the relay's settings; throws `RelayConfigError` listing every problem.
  *
  * @example
  * const config = loadRelayConfig({ RELAY_MODE: 'oauth', OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' });
  */
 export function loadRelayConfig(env: RelayEnv): RelayConfig {
+  const { config, problems } = readRelayConfig(env);
+  if (problems.length > 0) throw new RelayConfigError(problems);
+  return config;
+}
+
+/**
+ * The settings and every problem found in them, without throwing: the Node listener adds what discovery finds
+ * before refusing to start.
+ */
+export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems: string[] } {
   const problems: string[] = [];
+  const given = (name: string) => env[name]?.trim() || undefined;
   const url = (name: string, fallback?: string): string => {
-    const value = env[name]?.trim() || fallback;
+    const value = given(name) ?? fallback;
     if (!value) {
       problems.push(`${name} is required.`);
       return '';
     }
     try {
-      if (!isSecureUrl(new URL(value.replaceAll('{domain}', 'domain')))) problems.push(`${name} must be an https URL (http is allowed only on loopback): ${value}`);
+      const parsed = new URL(value.replaceAll('{domain}', 'domain'));
+      if (!isSecureUrl(parsed)) problems.push(`${name} must be an https URL (http is allowed only on loopback): ${value}`);
+      else if (parsed.username || parsed.password || parsed.hash) problems.push(`${name} must not contain a login or a #fragment: ${value}`);
     } catch {
       problems.push(`${name} is not a URL: ${value}`);
     }
     return value.replace(/\/+$/, '');
   };
+  const optionalUrl = (name: string): string | null => (given(name) ? url(name) : null);
   const seconds = (name: string, fallback: number, min = 1): number => {
-    const value = env[name]?.trim();
+    const value = given(name);
     if (!value) return fallback;
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of seconds (at least ${min}): ${value}`);
@@ -106,18 +211,35 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     return new Uint8Array(32);
   };
 
-  const publicUrl = env.RELAY_PUBLIC_URL?.trim() ? url('RELAY_PUBLIC_URL') : null;
+  const publicUrl = given('RELAY_PUBLIC_URL') ? url('RELAY_PUBLIC_URL') : null;
   const allowedOrigins = list(env.RELAY_ALLOWED_ORIGINS, [extensionOrigin(PINNED_EXTENSION_ID)]);
   for (const origin of allowedOrigins) {
-    if (!/^(chrome-extension|moz-extension|https?):\/\/[^/]+$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: not an origin: ${origin}`);
+    if (/^[a-z-]+:\/\/[^/]+\/$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: an origin has no trailing slash: use ${origin.slice(0, -1)}`);
+    else if (!/^(chrome-extension|moz-extension|https?):\/\/[^/]+$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: not an origin: ${origin}`);
+    else if (origin.startsWith('chrome-extension://') && !/^chrome-extension:\/\/[a-p]{32}$/.test(origin)) {
+      problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} does not name an extension id (32 letters a–p).`);
+    }
   }
   const allowedRedirectUris = list(env.RELAY_ALLOWED_REDIRECT_URIS, [chromiumRedirectUri(PINNED_EXTENSION_ID)]);
+  for (const uri of allowedRedirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) {
+      problems.push(`RELAY_ALLOWED_REDIRECT_URIS: ${problem}`);
+      continue;
+    }
+    // The extension that lands on this redirect URI exchanges the code from its own origin: it must be allowed too.
+    const id = /^https:\/\/([a-p]{32})\.chromiumapp\.org\/$/.exec(uri)?.[1];
+    if (id && !allowedOrigins.includes(extensionOrigin(id))) {
+      problems.push(`RELAY_ALLOWED_REDIRECT_URIS names the extension ${id}, but RELAY_ALLOWED_ORIGINS does not allow its origin: add ${extensionOrigin(id)}`);
+    }
+  }
   const upstreamTimeoutMs = seconds('RELAY_UPSTREAM_TIMEOUT', 8) * 1000;
+  const refreshReuseGrace = seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0);
 
-  const modeName = env.RELAY_MODE?.trim() || 'oauth';
+  const modeName = given('RELAY_MODE') ?? 'oauth';
   let mode: OAuthMode | BridgeMode;
   if (modeName === 'bridge') {
-    const sealKey = env.RELAY_SEAL_KEY?.trim();
+    const sealKey = given('RELAY_SEAL_KEY');
     if (!sealKey) problems.push('RELAY_SEAL_KEY is required in bridge mode: it seals Agile API keys inside tokens. Generate one with: npm run relay -- --new-key');
     mode = {
       kind: 'bridge',
@@ -126,35 +248,105 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       agileBaseUrl: url('AGILE_BASE_URL', AGILE),
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
-      refreshReuseGrace: seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0),
     };
   } else if (modeName === 'oauth') {
-    const clientId = env.OAUTH_CLIENT_ID?.trim() ?? '';
-    const clientSecret = env.OAUTH_CLIENT_SECRET ?? '';
-    if (!clientId) problems.push('OAUTH_CLIENT_ID is required in oauth mode.');
-    if (!clientSecret) problems.push('OAUTH_CLIENT_SECRET is required in oauth mode: the relay is the only place that holds it.');
-    const clientAuth = env.OAUTH_CLIENT_AUTH?.trim() || 'client_secret_basic';
-    if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post') {
-      problems.push(`OAUTH_CLIENT_AUTH must be client_secret_basic or client_secret_post: ${clientAuth}`);
-    }
-    const base = url('AGILE_BASE_URL', AGILE);
-    mode = {
-      kind: 'oauth',
-      clientId,
-      clientSecret,
-      clientAuth: clientAuth === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
-      authorizeUrl: url('OAUTH_AUTHORIZE_URL', `${base}/oauth/authorize`),
-      tokenUrl: url('OAUTH_TOKEN_URL', `${base}/oauth/token`),
-      revokeUrl: url('OAUTH_REVOKE_URL', `${base}/oauth/revoke`),
-      apiBase: url('AGILE_API_BASE', `${base}/dev/api`),
-      webBase: base,
-      issuer: env.OAUTH_ISSUER?.trim() ? url('OAUTH_ISSUER') : null,
-    };
+    mode = readOAuthMode(env, given, url, optionalUrl, problems);
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);
-    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, refreshReuseGrace: 0 };
+    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1 };
+  }
+  return { config: { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, refreshReuseGrace, mode }, problems };
+}
+
+function readOAuthMode(
+  env: RelayEnv,
+  given: (name: string) => string | undefined,
+  url: (name: string, fallback?: string) => string,
+  optionalUrl: (name: string) => string | null,
+  problems: string[],
+): OAuthMode {
+  const clientId = given('OAUTH_CLIENT_ID') ?? '';
+  const clientSecret = env.OAUTH_CLIENT_SECRET ?? '';
+  if (!clientId) problems.push('OAUTH_CLIENT_ID is required in oauth mode.');
+  if (!clientSecret) problems.push('OAUTH_CLIENT_SECRET is required in oauth mode: the relay is the only place that holds it.');
+  const clientAuth = given('OAUTH_CLIENT_AUTH') ?? null;
+  if (clientAuth !== null && clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post') {
+    problems.push(`OAUTH_CLIENT_AUTH must be client_secret_basic or client_secret_post: ${clientAuth}`);
   }
 
-  if (problems.length > 0) throw new RelayConfigError(problems);
-  return { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, mode };
+  // The issuer is an identifier compared character for character (RFC 8414 §3.3, RFC 9207 §2.4): kept as written.
+  const issuer = given('OAUTH_ISSUER') ?? null;
+  if (issuer !== null) {
+    const checked = url('OAUTH_ISSUER');
+    if (checked && (issuer.includes('{domain}') || /[?#]/.test(issuer))) {
+      problems.push(`OAUTH_ISSUER must be the provider's issuer exactly, with no {domain}, query or fragment (RFC 8414 §2): ${issuer}`);
+    }
+  }
+  // Without an issuer there is nothing to discover: Agile CRM's own endpoint layout is the default.
+  const base = given('AGILE_BASE_URL') ? url('AGILE_BASE_URL') : AGILE;
+  const endpoint = (name: string, path: string) => optionalUrl(name) ?? (issuer === null ? `${base}${path}` : null);
+  const apiBase = url('AGILE_API_BASE', `${base}/dev/api`);
+  const webBase = given('AGILE_WEB_BASE') ? url('AGILE_WEB_BASE') : webBaseFor(env, base, apiBase);
+
+  const scope = parseScope(env.OAUTH_SCOPE ?? '');
+  problems.push(...scope.problems);
+  if (scope.scope.includes('openid') && issuer === null) {
+    problems.push('OAUTH_SCOPE asks for openid, so the provider sends an ID token: set OAUTH_ISSUER, so the relay can check it (issuer, audience, signature).');
+  }
+  const extra = parseAuthorizeParams(env.OAUTH_AUTHORIZE_PARAMS ?? '');
+  problems.push(...extra.problems);
+  const parameters: Record<string, string> = {};
+  const prompt = given('OAUTH_PROMPT');
+  if (prompt !== undefined) {
+    const values = prompt.split(/\s+/);
+    if (values.includes('none')) {
+      problems.push('OAUTH_PROMPT=none would never show the sign-in page; the extension sends prompt=none by itself when it re-authenticates silently. Use consent, login or select_account.');
+    } else if (values.some((value) => !PROMPT_VALUES.has(value))) {
+      problems.push(`OAUTH_PROMPT must be space-separated values among login, consent, select_account, create: ${prompt}`);
+    }
+    parameters.prompt = values.join(' ');
+  }
+  const audience = given('OAUTH_AUDIENCE');
+  if (audience !== undefined) parameters.audience = audience;
+  const resource = given('OAUTH_RESOURCE');
+  if (resource !== undefined) {
+    let absolute = false;
+    try {
+      absolute = !new URL(resource).hash && !resource.includes('#');
+    } catch {
+      // reported below
+    }
+    if (!absolute) problems.push(`OAUTH_RESOURCE must be an absolute URI without a fragment (RFC 8707 §2): ${resource}`);
+    parameters.resource = resource;
+  }
+  const accessType = given('OAUTH_ACCESS_TYPE');
+  if (accessType !== undefined) {
+    if (accessType !== 'offline' && accessType !== 'online') problems.push(`OAUTH_ACCESS_TYPE must be offline or online: ${accessType}`);
+    parameters.access_type = accessType;
+  }
+
+  return {
+    kind: 'oauth',
+    clientId,
+    clientSecret,
+    clientAuth: clientAuth === 'client_secret_post' || clientAuth === 'client_secret_basic' ? clientAuth : null,
+    issuer,
+    authorizeUrl: endpoint('OAUTH_AUTHORIZE_URL', '/oauth/authorize'),
+    tokenUrl: endpoint('OAUTH_TOKEN_URL', '/oauth/token'),
+    revokeUrl: endpoint('OAUTH_REVOKE_URL', '/oauth/revoke'),
+    jwksUri: optionalUrl('OAUTH_JWKS_URI'),
+    apiBase,
+    webBase,
+    scope: scope.scope,
+    authorizationParameters: { ...parameters, ...extra.params },
+  };
+}
+
+/**
+ * Agile's web app when `AGILE_WEB_BASE` is not set: `AGILE_BASE_URL` if it is, else where `AGILE_API_BASE` lives
+ * (Agile serves its REST API at `<app>/dev/api`), so a fixed API base needs no `{domain}` template beside it.
+ */
+function webBaseFor(env: RelayEnv, base: string, apiBase: string): string {
+  if (env.AGILE_BASE_URL?.trim() || !env.AGILE_API_BASE?.trim()) return base;
+  return apiBase.endsWith('/dev/api') ? apiBase.slice(0, -'/dev/api'.length) : apiBase.replace(/^([a-z]+:\/\/[^/]+).*$/, '$1');
 }

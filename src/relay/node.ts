@@ -10,22 +10,35 @@ import { base64url } from '../shared/random';
 import { isMain, listen, type Listening } from '../shared/node-listen';
 import { createRelay, type RelayDeps } from './app';
 import { isLoopbackHost } from '../shared/loopback';
-import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
+import { readRelayConfig, RelayConfigError, type RelayEnv } from './config';
+import { resolveProvider } from './provider';
 
 export interface RelayServer extends Listening {
   url: string;
 }
 
-/** @example const relay = await startRelay({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' }, { port: 0 }); */
+/**
+ * Checks the configuration — and, in OAuth mode with `OAUTH_ISSUER`, discovers the provider — before listening;
+ * throws `RelayConfigError` with every problem found.
+ *
+ * @example const relay = await startRelay({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' }, { port: 0 });
+ */
 export async function startRelay(env: RelayEnv, options: { port?: number; host?: string } & RelayDeps = {}): Promise<RelayServer> {
-  const config = loadRelayConfig(env);
+  const { config, problems } = readRelayConfig(env);
   const { port, host, ...deps } = options;
   // Reachable from other machines means behind a proxy that terminates TLS: the request's own origin would then
   // be the proxy-to-relay leg (http://…), so the public address must be said.
   if (host && !isLoopbackHost(host) && host !== '::1' && !config.publicUrl) {
-    throw new RelayConfigError([`RELAY_PUBLIC_URL is required when the relay listens on ${host}: set it to the https:// address the extension uses.`]);
+    problems.push(`RELAY_PUBLIC_URL is required when the relay listens on ${host}: set it to the https:// address the extension uses.`);
   }
-  const app = createRelay(config, deps);
+  let provider = deps.provider;
+  if (config.mode.kind === 'oauth' && !provider) {
+    const resolved = await resolveProvider(config.mode, { fetch: deps.fetch ?? fetch, timeoutMs: config.upstreamTimeoutMs });
+    problems.push(...resolved.problems);
+    provider = resolved.provider ?? undefined;
+  }
+  if (problems.length > 0) throw new RelayConfigError(problems);
+  const app = createRelay(config, { ...deps, provider });
   return listen(app.fetch, { port, host });
 }
 

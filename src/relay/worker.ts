@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { createRelay } from './app';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
 import { durableStore, RelayStoreObject } from './durable-store';
+import { resolveProvider } from './provider';
 
 export { RelayStoreObject };
 
@@ -21,15 +22,28 @@ function textBindings(env: Env): RelayEnv {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-/** Built once per isolate, on the first request: Workers have no start-up hook. */
+/**
+ * Built once per isolate, on the first request: Workers have no start-up hook. A configuration or discovery
+ * problem is not kept, so the next request tries again (the provider may have been down for a moment).
+ */
 let relay: { env: Env; app: Hono } | null = null;
 
+async function build(env: Env): Promise<Hono> {
+  const config = loadRelayConfig(textBindings(env));
+  let provider;
+  if (config.mode.kind === 'oauth') {
+    const resolved = await resolveProvider(config.mode, { fetch: (input, init) => fetch(input, init), timeoutMs: config.upstreamTimeoutMs });
+    if (resolved.problems.length > 0) throw new RelayConfigError(resolved.problems);
+    provider = resolved.provider ?? undefined;
+  }
+  return createRelay(config, { store: durableStore(env.RELAY_STORE), provider, log: (entry) => console.log(JSON.stringify(entry)) });
+}
+
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     if (relay?.env !== env) {
       try {
-        const config = loadRelayConfig(textBindings(env));
-        relay = { env, app: createRelay(config, { store: durableStore(env.RELAY_STORE), log: (entry) => console.log(JSON.stringify(entry)) }) };
+        relay = { env, app: await build(env) };
       } catch (error) {
         // The details (which variables, which values) go to the Worker's logs (`wrangler tail`), not to callers.
         console.error(error instanceof RelayConfigError ? error.message : error);
@@ -39,6 +53,6 @@ export default {
         );
       }
     }
-    return relay.app.fetch(request);
+    return relay.app.fetch(request, {}, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -17,3 +17,36 @@ export async function extensionIdFromKey(base64Key: string): Promise<string> {
     .map((byte) => String.fromCharCode(97 + (byte >> 4)) + String.fromCharCode(97 + (byte & 15)))
     .join('');
 }
+
+/** What `getRedirectURL()` answers: Chromium from the extension id, Firefox from a SHA-1 hash of the add-on id. */
+const CHROMIUM_REDIRECT = /^https:\/\/[a-p]{32}\.chromiumapp\.org\/$/;
+const FIREFOX_REDIRECT = /^https:\/\/[0-9a-f]{40}\.extensions\.allizom\.org\/$/;
+
+/**
+ * Checks a redirect URI against the exact forms browsers produce for `launchWebAuthFlow`:
+ * `https://<32 letters a–p>.chromiumapp.org/` (Chromium) and `https://<40 hex digits>.extensions.allizom.org/`
+ * (Firefox), trailing slash included — RFC 9700 §4.1.3 wants an exact string match, so anything else would refuse
+ * every sign-in. Returns null when it is one, or a sentence saying what to write instead.
+ *
+ * @example redirectUriProblem('https://nkhlbbfclomgnjahebapbbadlbmhibmk.chromiumapp.org') // '… missing the trailing slash …'
+ */
+export function redirectUriProblem(uri: string): string | null {
+  if (CHROMIUM_REDIRECT.test(uri) || FIREFOX_REDIRECT.test(uri)) return null;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `${uri} is not a URL. A browser extension's redirect URI looks like https://<extension id>.chromiumapp.org/.`;
+  }
+  const chromium = url.hostname.endsWith('.chromiumapp.org');
+  const firefox = url.hostname.endsWith('.extensions.allizom.org');
+  if (!chromium && !firefox) {
+    return `${uri} is not a browser extension's redirect URI: Chromium's is https://<extension id>.chromiumapp.org/, Firefox's https://<hash>.extensions.allizom.org/.`;
+  }
+  const label = url.hostname.slice(0, url.hostname.indexOf('.'));
+  if (chromium && !/^[a-p]{32}$/.test(label)) return `${uri}: the part before .chromiumapp.org must be the extension's id, 32 letters a–p.`;
+  if (firefox && !/^[0-9a-f]{40}$/.test(label)) return `${uri}: the part before .extensions.allizom.org must be the 40-digit hash Firefox shows in getRedirectURL().`;
+  const exact = `https://${url.hostname}/`;
+  if (`${uri}/` === exact) return `${uri} is missing the trailing slash the browser adds: use ${exact}`;
+  return `${uri} is not exactly what the browser produces (https, lower case, no port, path, query or fragment): use ${exact}`;
+}

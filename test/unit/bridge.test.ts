@@ -296,11 +296,27 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       const original = user().apiKey;
       user().apiKey = 'rotated-in-agile';
       try {
-        expect((await agile(b, lookupPath(), issued.access_token)).status).toBe(401);
-        expect(await (await b.form('/token', { grant_type: 'refresh_token', refresh_token: issued.refresh_token })).json()).toMatchObject({ error: 'invalid_grant' });
+        const refused = await agile(b, lookupPath(), issued.access_token);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('access-control-expose-headers')).toMatch(/WWW-Authenticate/);
+        expect(refused.headers.get('www-authenticate')).toMatch(/no longer accepts the API key/);
+        // Every later refresh of that session says why it ended, in the rep's words.
+        const refresh = await (await b.form('/token', { grant_type: 'refresh_token', refresh_token: issued.refresh_token })).json();
+        expect(refresh).toMatchObject({ error: 'invalid_grant' });
+        expect(refresh.error_description).toMatch(/^Agile CRM no longer accepts the API key this session was signed in with .*Sign in again with your current REST API key\.$/);
       } finally {
         user().apiKey = original;
       }
+    });
+
+    it('passes Agile CRM’s Retry-After through and lets the extension read it (CORS)', async () => {
+      const b = await bridge();
+      const { access_token: token } = await tokens(b);
+      sandbox.state.faults.queue.push({ scope: 'api', kind: 'status', status: 429, retryAfter: '120', times: 1 });
+      const busy = await agile(b, lookupPath(), token);
+      expect(busy.status).toBe(429);
+      expect(busy.headers.get('retry-after')).toBe('120');
+      expect(busy.headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual(['Retry-After', 'WWW-Authenticate']);
     });
 
     it('refuses foreign origins', async () => {
