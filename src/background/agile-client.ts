@@ -57,16 +57,32 @@ export function newContactProperties(input: NewContact): Array<Record<string, st
   return properties;
 }
 
-function parseRetryAfter(value: string | null): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+/**
+ * `Retry-After` (RFC 9110 §10.2.3): delay-seconds (digits only) or an HTTP-date, as milliseconds to wait from
+ * `now`; null when the header is absent or is neither form (then the client's own backoff applies). A date in the
+ * past is 0.
+ *
+ * @example parseRetryAfter('120') // 120000
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  const text = value?.trim() ?? '';
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date starts with a day name (IMF-fixdate, RFC 850 or asctime); Date.parse alone would take "1" or "2024".
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)/.test(text)) return null;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** "in 45 seconds", "in 2 minutes": when the rep may try again. */
+function inWords(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds <= 90) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes <= 90 ? `in ${minutes} minutes` : 'later';
 }
 
 /** Agile's own words for a 400 are usually the best explanation; keep them short and plain. */
-async function failureFor(response: Response): Promise<AppError> {
+async function failureFor(response: Response, retryAfterMs: number | null): Promise<AppError> {
   const text = (await response.text().catch(() => '')).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
   if (response.status === 400 && /duplicate/i.test(text)) {
     return new AppError('duplicate', 'A contact with this email address is already in Agile CRM.');
@@ -75,7 +91,7 @@ async function failureFor(response: Response): Promise<AppError> {
   if (response.status === 400) return new AppError('bad_input', text ? `Agile CRM refused this: ${text}` : 'Agile CRM refused this request.');
   if (response.status === 403) return new AppError('rejected', 'Your Agile CRM user is not allowed to do this.');
   if (response.status === 404) return new AppError('not_found', 'Agile CRM does not have this record (any more).');
-  if (response.status === 429) return new AppError('rate_limited', 'Agile CRM is busy. Try again in a minute.');
+  if (response.status === 429) return new AppError('rate_limited', `Agile CRM is busy. Try again ${retryAfterMs === null ? 'in a minute' : inWords(retryAfterMs)}.`);
   if (response.status >= 500) return new AppError('server', `Agile CRM is having trouble (error ${response.status}). Try again in a moment.`);
   return new AppError('server', `Agile CRM answered with an unexpected status (${response.status}).`);
 }
@@ -142,17 +158,16 @@ export function createAgileClient(options: AgileClientOptions) {
         await options.sessionRejected?.();
         throw new AppError('signed_out', 'Agile CRM no longer accepts this sign-in. Sign in again.');
       }
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       const retryable = RETRYABLE.has(response.status) && (call.idempotent || response.status === 429);
-      if (retryable && attempt < retries) {
-        const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoff(attempt);
-        if (wait <= maxRetryAfterMs) {
-          await response.body?.cancel();
-          await sleep(wait);
-          continue;
-        }
+      // A server that names a wait longer than the rep should sit through gets no early retry: it said no.
+      if (retryable && attempt < retries && (retryAfter ?? 0) <= maxRetryAfterMs) {
+        await response.body?.cancel();
+        await sleep(retryAfter ?? backoff(attempt));
+        continue;
       }
       if (response.status >= 200 && response.status < 300) return response;
-      throw await failureFor(response);
+      throw await failureFor(response, retryAfter);
     }
   }
 

@@ -15,12 +15,18 @@ const Grant = v.object({
   tokenEndpoint: v.string(),
   revocationEndpoint: v.nullable(v.string()),
   clientId: v.string(),
+  /** Empty when the provider issues none: the session then renews by silent re-authentication. */
   refreshToken: v.string(),
   /** The domain hint sent at sign-in; the relay needs it again for refresh and revocation. */
   domain: v.nullable(v.string()),
   apiBase: v.string(),
   webBase: v.string(),
   user: v.nullable(v.string()),
+  /**
+   * `bridge`: the relay is the authorization server, and its refusals are written for the rep; `oauth`: they come
+   * from a provider, in words meant for developers. Older records have none.
+   */
+  relayMode: v.optional(v.picklist(['oauth', 'bridge']), 'oauth'),
 });
 export type Grant = v.InferOutput<typeof Grant>;
 

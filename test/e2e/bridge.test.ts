@@ -2,9 +2,9 @@
  * A real Agile CRM account today: the same extension and sign-in button, with the relay in API-key bridge mode
  * in front of the sandbox's REST API (which checks the seeded users' keys exactly as Agile does).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dumpStorage, signInThrough, waitForSignIn } from '../../scripts/extension';
-import { cardNames, createWorld, type World } from './setup';
+import { cardNames, clearContactCache, createWorld, type World } from './setup';
 
 let world: World;
 afterEach(async () => {
@@ -50,6 +50,61 @@ describe('sign-in through the API-key bridge', () => {
     const again = await world.popup();
     expect((await cardNames(again)).length).toBeGreaterThan(0);
     expect(await again.$eval('.user', (element) => element.textContent)).toBe(user.email);
+  });
+});
+
+describe('Agile CRM’s answers reach the extension through the bridge (CORS)', () => {
+  // One signed-in world for the three: each test leaves the session as it found it, except the last.
+  let shared: World;
+  beforeAll(async () => {
+    shared = await createWorld({ mode: 'bridge' });
+    await shared.signIn();
+  });
+  afterAll(async () => {
+    await shared?.close();
+  });
+  const state = () => shared.stack.sandbox.state;
+  const errorText = async () => {
+    const popup = await shared.popup();
+    await popup.waitForSelector('.notice-error', { timeout: 20_000 });
+    return popup.$eval('.notice-error', (notice) => notice.textContent ?? '');
+  };
+
+  it('a 429 with Retry-After: 2 → the retry waits at least 2 s, then the contacts', async () => {
+    await clearContactCache(shared);
+    state().faults.queue.push({ scope: 'api', kind: 'status', status: 429, retryAfter: '2', times: 1 });
+    const before = state().count('requests.api');
+    const started = Date.now();
+    const popup = await shared.popup();
+    expect(await cardNames(popup)).toHaveLength(state().seed.demoKnownEmails.length);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(state().count('requests.api') - before).toBe(2);
+    await popup.close();
+  });
+
+  it('a 429 with Retry-After: 120 → exactly one request, and the rep is told when to try again', async () => {
+    await clearContactCache(shared);
+    state().faults.queue.push({ scope: 'api', kind: 'status', status: 429, retryAfter: '120', times: 3 });
+    const before = state().count('requests.api');
+    expect(await errorText()).toBe('Agile CRM is busy. Try again in 2 minutes.');
+    expect(state().count('requests.api') - before).toBe(1);
+    state().faults.queue.length = 0;
+  });
+
+  it('an API key changed in Agile CRM → the rep reads the relay’s words, not a generic "session has ended"', async () => {
+    await clearContactCache(shared);
+    const user = state().users[0]!;
+    const original = user.apiKey;
+    user.apiKey = 'rotated-in-agile';
+    try {
+      const popup = await shared.popup();
+      await popup.waitForSelector('.signin .notice-error', { timeout: 20_000 });
+      expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toBe(
+        'Agile CRM no longer accepts the API key this session was signed in with (it was changed or removed). Sign in again with your current REST API key.',
+      );
+    } finally {
+      user.apiKey = original;
+    }
   });
 });
 

@@ -129,8 +129,8 @@ describe('the service worker terminated', () => {
     expect(await cardNames(popup)).toHaveLength(state().seed.demoKnownEmails.length);
   });
 
-  it('mid-refresh: with a reuse grace period on the server, the popup recovers by itself', async () => {
-    world = await createWorld({ sandbox: { refreshReuseGrace: 10 } });
+  /** Kills the worker while its refresh is in flight: the provider rotates, the answer never reaches storage. */
+  async function killMidRefresh() {
     await world.signIn();
     await clearContactCache(world);
     state().expireAccessTokens();
@@ -139,21 +139,28 @@ describe('the service worker terminated', () => {
     // The refresh request is in flight (it reached the sandbox, whose answer will come too late).
     await until(() => state().count('requests.token') === 2);
     await (await world.ext.worker()).close();
-    const popup = await popupPromise;
+    return popupPromise;
+  }
+
+  it('mid-refresh, strict provider: the relay gives the lost answer again — still signed in, and the provider saw no reuse', async () => {
+    world = await createWorld();
+    const popup = await killMidRefresh();
+    expect(await cardNames(popup)).toHaveLength(state().seed.demoKnownEmails.length);
+    expect(state().count('token.refresh_token')).toBe(1);
+    expect(state().count('token.refresh_reused')).toBe(0);
+    expect(state().grantCount()).toEqual({ live: 1, revoked: 0 });
+  });
+
+  it('mid-refresh, with the relay’s grace off but a reuse grace on the provider: the popup recovers by itself', async () => {
+    world = await createWorld({ sandbox: { refreshReuseGrace: 10 }, relayEnv: { RELAY_REFRESH_REUSE_GRACE: '0' } });
+    const popup = await killMidRefresh();
     expect(await cardNames(popup)).toHaveLength(state().seed.demoKnownEmails.length);
     expect(state().grantCount()).toEqual({ live: 1, revoked: 0 });
   });
 
-  it('mid-refresh: with strict rotation, one clear "sign in again"', async () => {
-    world = await createWorld();
-    await world.signIn();
-    await clearContactCache(world);
-    state().expireAccessTokens();
-    state().faults.latency.token = 1_500;
-    const popupPromise = world.popup();
-    await until(() => state().count('requests.token') === 2);
-    await (await world.ext.worker()).close();
-    const popup = await popupPromise;
+  it('mid-refresh, with no grace anywhere (strict rotation end to end): one clear "sign in again"', async () => {
+    world = await createWorld({ relayEnv: { RELAY_REFRESH_REUSE_GRACE: '0' } });
+    const popup = await killMidRefresh();
     await popup.waitForSelector('.signin .notice-error', { timeout: 15_000 });
     expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toBe('Your Agile CRM session has ended. Sign in again.');
     expect(state().grantCount()).toEqual({ live: 0, revoked: 1 });

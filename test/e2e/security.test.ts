@@ -72,17 +72,21 @@ describe('the authorization response', () => {
   });
 
   it('OAuth mode: an upstream that names itself (RFC 9207 iss) is checked against OAUTH_ISSUER', async () => {
-    world = await createWorld({ sandbox: { sendIssuer: true }, relayEnv: (sandbox) => ({ OAUTH_ISSUER: sandbox }) });
+    world = await createWorld({ sandbox: { sendIssuer: true, discovery: 'oauth' }, relayEnv: (sandbox) => ({ OAUTH_ISSUER: sandbox }) });
     await world.signIn();
     expect(JSON.parse(await dumpStorage(world.ext)).local.grant).toBeDefined();
     await world.close();
 
-    // The same upstream, with the relay not told who it is: the foreign issuer is refused.
+    // The same upstream, with the relay not told who it is: the foreign issuer is refused, and the words say
+    // which variable the relay's operator sets.
     world = await createWorld({ sandbox: { sendIssuer: true } });
     const popup = await world.popup();
     await signInThrough(world.ext, popup, world.consentUrl, (consent) => consent.locator('#allow').click());
     await popup.waitForSelector('.notice-error', { timeout: 15_000 });
-    expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/state or issuer check failed/);
+    const sandbox = world.stack.sandbox.url;
+    expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toBe(
+      `The sign-in provider answered as ${sandbox}, which the relay was not told to expect. If that is your provider, the relay's operator should set OAUTH_ISSUER=${sandbox}. Nothing was saved.`,
+    );
     expect(world.stack.sandbox.state.count('token.authorization_code')).toBe(0);
   });
 
@@ -95,7 +99,7 @@ describe('the authorization response', () => {
       params.set('error', 'access_denied');
     });
     const message = await signInWithTamperedResponse((params) => params.set('code', stolen));
-    expect(message).toMatch(/Sign-in was refused: code_verifier does not match/);
+    expect(message).toMatch(/^The sign-in provider refused: invalid_grant — code_verifier does not match/);
     expect(world.stack.sandbox.state.count('token.authorization_code')).toBe(1);
     expect(await dumpStorage(world.ext)).not.toMatch(/grant|token/i);
   });

@@ -2,8 +2,9 @@
  * The Agile CRM client against the sandbox's REST API on loopback: every documented quirk, and the failures a
  * rep must see in words.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAgileClient, type AgileClientOptions } from '../../src/background/agile-client';
+import { createAgileClient, parseRetryAfter, type AgileClientOptions } from '../../src/background/agile-client';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { AppError } from '../../src/shared/errors';
 
@@ -137,5 +138,41 @@ describe('authorization', () => {
   it('an unreachable Agile CRM is said in words', async () => {
     const agile = createAgileClient({ getAccessToken: async () => ({ token, apiBase: 'http://127.0.0.1:9/dev/api' }), sleep: async () => undefined });
     await expect(agile.findByEmail('a@b.example')).rejects.toMatchObject({ code: 'unreachable', message: 'Agile CRM is not reachable. Check your connection.' });
+  });
+});
+
+describe('Retry-After', () => {
+  it('waits as long as Agile CRM says when that is short, and sends exactly one request when it is long', async () => {
+    const waits: number[] = [];
+    const { agile, requests } = client({ sleep: async (ms) => void waits.push(ms) });
+    sandbox.state.faults.queue.push({ scope: 'api', kind: 'status', status: 429, retryAfter: '2', times: 1 });
+    expect(await agile.findByEmail(known()[0]!)).not.toBeNull();
+    expect(waits).toEqual([2_000]);
+    expect(requests).toHaveLength(2);
+
+    const long = client({ sleep: async (ms) => void waits.push(ms) });
+    sandbox.state.faults.queue.push({ scope: 'api', kind: 'status', status: 429, retryAfter: '120', times: 3 });
+    await expect(long.agile.findByEmail(known()[0]!)).rejects.toMatchObject({ code: 'rate_limited', message: 'Agile CRM is busy. Try again in 2 minutes.' });
+    expect(long.requests).toHaveLength(1);
+    sandbox.state.faults.queue.length = 0;
+  });
+
+  it('reads delay-seconds and HTTP-dates (RFC 9110 §10.2.3), and nothing else', () => {
+    const now = Date.parse('Sun, 06 Nov 1994 08:49:37 GMT');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:50:37 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:47 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).not.toBeNull();
+    expect(parseRetryAfter('Sat, 05 Nov 1994 08:49:37 GMT', now)).toBe(0);
+    for (const junk of [null, '', '-5', '1.5', '0x10', '1e3', 'Infinity', 'soon', '1 day', 'Tomorrow']) expect(parseRetryAfter(junk, now)).toBeNull();
+  });
+
+  it('property: any header value is null or a wait of zero or more milliseconds; digits are seconds', () => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.nat().map(String), fc.date({ noInvalidDate: true }).map((date) => date.toUTCString())), (value) => {
+      const wait = parseRetryAfter(value, 0);
+      if (wait !== null) expect(wait).toBeGreaterThanOrEqual(0);
+      if (/^\d+$/.test(value.trim())) expect(wait).toBe(Number(value.trim()) * 1000);
+    }), { numRuns: 2_000 });
   });
 });
