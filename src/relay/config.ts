@@ -101,7 +101,7 @@ const PROMPT_VALUES = new Set(['login', 'consent', 'select_account', 'create', '
 const RESERVED_PARAMETERS = new Map(Object.entries({
   response_type: 'the extension sets it', client_id: 'set OAUTH_CLIENT_ID', redirect_uri: 'set RELAY_ALLOWED_REDIRECT_URIS',
   state: 'the extension sets it', code_challenge: 'the extension sets it', code_challenge_method: 'the extension sets it',
-  nonce: 'the extension sets it', domain: 'the extension sets it', scope: 'set OAUTH_SCOPE', prompt: 'set OAUTH_PROMPT',
+  nonce: 'PKCE already binds the code to its sign-in, and the relay checks no nonce', domain: 'the extension sets it', scope: 'set OAUTH_SCOPE', prompt: 'set OAUTH_PROMPT',
   audience: 'set OAUTH_AUDIENCE', resource: 'set OAUTH_RESOURCE', access_type: 'set OAUTH_ACCESS_TYPE',
   response_mode: 'the answer must come back in the redirect URI\'s query', request: 'signed requests cannot be configured',
   request_uri: 'signed requests cannot be configured',

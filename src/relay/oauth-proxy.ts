@@ -33,7 +33,7 @@ export interface UpstreamDeps {
 /** Stands in for the issuer of a provider configured without one: an ID token can never match it. */
 const NO_ISSUER = 'urn:agile-relay:oauth-issuer-not-set';
 /** Authorization-request parameters the extension sends and the relay forwards, besides the configured extras. */
-const FORWARDED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'scope', 'prompt', 'nonce'] as const;
+const FORWARDED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'scope', 'prompt'] as const;
 
 interface Endpoints {
   authorize: string;

@@ -45,7 +45,6 @@ export const AuthorizeRequest = v.object({
   scope: v.optional(v.pipe(v.string(), v.maxLength(512))),
   /** OpenID Connect Core §3.1.2.1: `none` for the extension's silent re-authentication. */
   prompt: v.optional(v.pipe(v.string(), v.maxLength(128))),
-  nonce: v.optional(v.pipe(v.string(), v.maxLength(256))),
   domain: v.optional(v.pipe(v.string(), v.maxLength(253))),
 });
 export type AuthorizeRequest = v.InferOutput<typeof AuthorizeRequest>;
