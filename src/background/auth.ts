@@ -112,7 +112,9 @@ async function discoverRelay(relayUrl: string): Promise<Relay> {
 
 /**
  * Step 2: the browser's auth window. Its errors are strings; these are the ones Chromium produces. Non-interactive,
- * the flow ends at the first page that would need the rep ("User interaction required").
+ * the flow ends at the first page that loads without redirecting ("User interaction required"): Chromium's default
+ * `abortOnLoadForNonInteractive`, kept because `prompt=none` answers are HTTP redirects, and a provider that shows a
+ * page instead should cost the rep no wait before "Sign in again".
  */
 async function launchAuthWindow(url: URL, interactive: boolean): Promise<URL> {
   try {

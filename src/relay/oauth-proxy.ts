@@ -24,6 +24,11 @@ import { refreshAnswers, type Exchanged, type RelayAnswer } from './refresh-answ
 import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
 import type { RelayStore } from './store';
 
+/** What the Worker entry passes as the app's bindings. */
+export interface RelayBindings {
+  waitUntil?(work: Promise<unknown>): void;
+}
+
 export interface UpstreamDeps {
   fetch: typeof fetch;
   store: RelayStore;
@@ -135,7 +140,10 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       return { answer: answer(timedOut ? 504 : 502, 'temporarily_unavailable', timedOut ? 'The sign-in provider did not answer in time. Try again in a moment.' : unavailable.body.error_description as string), keep: false };
     }
-    const raw = response.clone();
+    // Read once: oauth4webapi consumes a copy, and a refused answer's tokens are read from the text to revoke them.
+    const text = await response.text().catch(() => '');
+    const status = response.status;
+    response = new Response(text, { status, statusText: response.statusText, headers: response.headers });
     try {
       const tokens = grant === 'refresh_token'
         ? await oauth.processRefreshTokenResponse(as, client, response)
@@ -162,22 +170,24 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
       if (error instanceof oauth.WWWAuthenticateChallengeError) {
         return { answer: answer(502, 'server_error', "The sign-in provider refused the relay's client credentials: its operator should check OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and OAUTH_CLIENT_AUTH."), keep: false };
       }
-      if (raw.status !== 200) return { answer: answer(502, 'server_error', `The sign-in provider answered ${raw.status} without an OAuth error.`), keep: false };
-      const body: unknown = await raw.json().catch(() => null);
+      if (status !== 200) return { answer: answer(502, 'server_error', `The sign-in provider answered ${status} without an OAuth error.`), keep: false };
+      let body: unknown = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Nothing readable was issued.
+      }
       const hadIdToken = !!body && typeof body === 'object' && 'id_token' in body;
       await revokeIssued(at.revoke, body);
       return { answer: answer(502, 'server_error', `The relay refused the sign-in provider's answer: ${refusal(error, mode, provider, hadIdToken)}. The tokens it issued were revoked.`), keep: true };
     }
   }
 
-  /** Keeps work going after the client hangs up (a Worker stops with its request otherwise). */
-  const keepAlive = (c: Context, work: Promise<unknown>) => {
-    try {
-      c.executionCtx.waitUntil(work);
-    } catch {
-      // Node: no execution context, and nothing stops the work.
-    }
-  };
+  /**
+   * Keeps work going after the client hangs up: a Worker stops with its request otherwise (worker.ts passes its
+   * `waitUntil`); on Node nothing stops it.
+   */
+  const keepAlive = (c: Context, work: Promise<unknown>) => (c.env as RelayBindings | undefined)?.waitUntil?.(work);
 
   app.get('/authorize', (c) => {
     const request = readAuthorizeRequest(c);

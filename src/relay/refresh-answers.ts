@@ -5,9 +5,9 @@
  * provider's answer to each refresh for `RELAY_REFRESH_REUSE_GRACE` seconds and gives it again to the same token;
  * concurrent duplicates join the one call in flight. The provider never sees a replay from this product.
  *
- * What the store holds is useless alone: the record's name is derived from the refresh token with HKDF under one
- * label, the answer is sealed (AES-256-GCM) under a key derived from it under another. Only a caller holding the
- * same refresh token finds and opens the answer; the relay needs no key of its own.
+ * What the store holds is useless alone: the record's name and the key that seals the answer (AES-256-GCM) are
+ * derived from the refresh token under two different labels. Only a caller holding the same refresh token finds
+ * and opens the answer; the relay needs no key of its own.
  */
 import { base64url, fromBase64url, randomToken } from '../shared/random';
 import type { RelayStore } from './store';
@@ -50,16 +50,23 @@ const ANSWER = 'answer ';
 const RELEASED = 'released';
 const encoder = new TextEncoder();
 
-/** HKDF-SHA-256 over the refresh token (RFC 5869); the label keeps the record name and the key independent. */
+/**
+ * NIST SP 800-56C's one-step key derivation with SHA-256: H(counter ‖ secret ‖ label). A refresh token is already
+ * a high-entropy secret, so one hash per label gives independent values — the record's name, and the answer's
+ * AES-256-GCM key — at a fraction of HKDF's cost in the relay's hottest path.
+ */
 async function derive(refreshToken: string, label: string): Promise<Uint8Array> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(refreshToken), 'HKDF', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(`agile-relay refresh-answer ${label}`) }, material, 256);
-  return new Uint8Array(bits);
+  const secret = encoder.encode(refreshToken);
+  const info = encoder.encode(`agile-relay refresh-answer ${label}`);
+  const input = new Uint8Array(4 + secret.length + info.length);
+  input.set([0, 0, 0, 1]);
+  input.set(secret, 4);
+  input.set(info, 4 + secret.length);
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', input));
 }
 
-async function answerKey(refreshToken: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', (await derive(refreshToken, 'key')) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
-}
+const answerKey = async (refreshToken: string): Promise<CryptoKey> =>
+  crypto.subtle.importKey('raw', (await derive(refreshToken, 'key')) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
 
 async function seal(key: CryptoKey, answer: RelayAnswer): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
@@ -95,23 +102,24 @@ export function refreshAnswers(store: RelayStore, options: RefreshAnswersOptions
   /** Same-instance duplicates join the promise without touching the store. */
   const inFlight = new Map<string, Promise<RelayAnswer>>();
 
-  async function settle(record: string, key: CryptoKey, exchange: () => Promise<Exchanged>): Promise<RelayAnswer> {
+  async function settle(record: string, key: Promise<CryptoKey>, exchange: () => Promise<Exchanged>): Promise<RelayAnswer> {
     const deadline = Date.now() + (options.leaseSeconds + 2) * 1000;
-    let waited = false;
-    for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
+    const lease = `${PENDING}${randomToken(9)}`;
+    const lead = async () => {
+      const { answer, keep } = await exchange();
+      // If the lease ran out and another caller took over, this write fails and theirs stands.
+      await store.compareAndSet(record, lease, keep ? `${ANSWER}${await seal(await key, answer)}` : RELEASED, keep ? options.graceSeconds : options.leaseSeconds);
+      return answer;
+    };
+    // The usual case, a refresh token seen for the first time, costs one store call before the provider's.
+    if (await store.compareAndSet(record, null, lease, options.leaseSeconds)) return lead();
+    for (let delay = 25, waited = false; ; delay = Math.min(delay * 2, 400), waited = true) {
       const current = await store.get(record);
-      const lease = `${PENDING}${randomToken(9)}`;
       const free = current === null || (current.value === RELEASED && !waited);
-      if (free && (await store.compareAndSet(record, current?.value ?? null, lease, options.leaseSeconds))) {
-        const { answer, keep } = await exchange();
-        // If the lease ran out and another caller took over, this write fails and theirs stands.
-        await store.compareAndSet(record, lease, keep ? `${ANSWER}${await seal(key, answer)}` : RELEASED, keep ? options.graceSeconds : options.leaseSeconds);
-        return answer;
-      }
-      if (current?.value.startsWith(ANSWER)) return (await open(key, current.value.slice(ANSWER.length))) ?? options.unavailable;
+      if (free && (await store.compareAndSet(record, current?.value ?? null, lease, options.leaseSeconds))) return lead();
+      if (current?.value.startsWith(ANSWER)) return (await open(await key, current.value.slice(ANSWER.length))) ?? options.unavailable;
       if (current?.value === RELEASED && waited) return options.unavailable;
       if (Date.now() > deadline) return options.unavailable;
-      waited = true;
       await sleep(delay);
     }
   }
@@ -119,10 +127,12 @@ export function refreshAnswers(store: RelayStore, options: RefreshAnswersOptions
   return {
     async once(refreshToken, exchange) {
       if (options.graceSeconds <= 0) return (await exchange()).answer;
-      const [name, key] = await Promise.all([derive(refreshToken, 'record'), answerKey(refreshToken)]);
-      const record = `refresh-answer:${base64url(name)}`;
+      const record = `refresh-answer:${base64url(await derive(refreshToken, 'record'))}`;
       const joined = inFlight.get(record);
       if (joined) return joined;
+      // The key is needed only once there is an answer to seal or open; deriving it overlaps the calls before.
+      const key = answerKey(refreshToken);
+      key.catch(() => undefined);
       const run = settle(record, key, exchange).finally(() => inFlight.delete(record));
       inFlight.set(record, run);
       return run;

@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { createRelay } from './app';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
 import { durableStore, RelayStoreObject } from './durable-store';
+import type { RelayBindings } from './oauth-proxy';
 import { resolveProvider } from './provider';
 
 export { RelayStoreObject };
@@ -53,6 +54,8 @@ export default {
         );
       }
     }
-    return relay.app.fetch(request, {}, ctx);
+    // The refresh-answer cache must finish its write even when the extension's worker hangs up mid-refresh.
+    const bindings: RelayBindings = { waitUntil: (work) => ctx.waitUntil(work) };
+    return relay.app.fetch(request, bindings, ctx);
   },
 } satisfies ExportedHandler<Env>;
