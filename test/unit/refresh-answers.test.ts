@@ -1,0 +1,70 @@
+/**
+ * The refresh-answer cache on its own, over the real in-memory store: who calls the provider, who waits, and what
+ * happens when the caller holding the call disappears or fails.
+ */
+import { describe, expect, it } from 'vitest';
+import { refreshAnswers, type Exchanged, type RelayAnswer } from '../../src/relay/refresh-answers';
+import { memoryStore } from '../../src/relay/store';
+
+const unavailable: RelayAnswer = { status: 502, body: { error: 'temporarily_unavailable' } };
+const ok = (n: number): Exchanged => ({ answer: { status: 200, body: { access_token: `a${n}`, refresh_token: `r${n}` } }, keep: true });
+
+describe('refresh answers', () => {
+  it('concurrent callers on separate instances (one store) make one call; later ones within the grace get it too', async () => {
+    const store = memoryStore();
+    const instances = [refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 5, unavailable }), refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 5, unavailable })];
+    let calls = 0;
+    const exchange = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return ok(calls);
+    };
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2]!.once('refresh-1', exchange)));
+    expect(calls).toBe(1);
+    expect(answers.every((answer) => answer.body.access_token === 'a1')).toBe(true);
+    expect(await instances[1]!.once('refresh-1', exchange)).toEqual(ok(1).answer);
+    expect(calls).toBe(1);
+    // Another token is another record.
+    expect(await instances[0]!.once('refresh-2', exchange)).toEqual(ok(2).answer);
+  });
+
+  it('a caller that disappeared mid-call (its lease runs out) is taken over, once', async () => {
+    const store = memoryStore();
+    const dead = refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 1, unavailable });
+    // This caller's instance dies: its exchange never returns.
+    void dead.once('refresh-3', () => new Promise<Exchanged>(() => undefined));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const alive = refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 1, unavailable });
+    let calls = 0;
+    const started = Date.now();
+    const answer = await alive.once('refresh-3', async () => ok(++calls));
+    expect(answer).toEqual(ok(1).answer);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a failure without the provider’s word is given to those who waited for it, and not kept', async () => {
+    const store = memoryStore();
+    const answers = refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 5, unavailable });
+    const other = refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 5, unavailable });
+    let calls = 0;
+    const failing = async (): Promise<Exchanged> => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { answer: { status: 504, body: { error: 'temporarily_unavailable' } }, keep: false };
+    };
+    const [first, waiting] = await Promise.all([answers.once('refresh-4', failing), other.once('refresh-4', failing)]);
+    expect(first.status).toBe(504);
+    expect(waiting).toEqual(unavailable);
+    expect(calls).toBe(1);
+    expect(await other.once('refresh-4', async () => ok(9))).toEqual(ok(9).answer);
+  });
+
+  it('grace 0: nothing is kept or shared', async () => {
+    const answers = refreshAnswers(memoryStore(), { graceSeconds: 0, leaseSeconds: 5, unavailable });
+    let calls = 0;
+    await answers.once('refresh-5', async () => ok(++calls));
+    await answers.once('refresh-5', async () => ok(++calls));
+    expect(calls).toBe(2);
+  });
+});
