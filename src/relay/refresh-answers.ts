@@ -106,7 +106,14 @@ export function refreshAnswers(store: RelayStore, options: RefreshAnswersOptions
     const deadline = Date.now() + (options.leaseSeconds + 2) * 1000;
     const lease = `${PENDING}${randomToken(9)}`;
     const lead = async () => {
-      const { answer, keep } = await exchange();
+      let done: Exchanged;
+      try {
+        done = await exchange();
+      } catch (error) {
+        await store.compareAndSet(record, lease, RELEASED, options.leaseSeconds);
+        throw error;
+      }
+      const { answer, keep } = done;
       // If the lease ran out and another caller took over, this write fails and theirs stands.
       await store.compareAndSet(record, lease, keep ? `${ANSWER}${await seal(await key, answer)}` : RELEASED, keep ? options.graceSeconds : options.leaseSeconds);
       return answer;
