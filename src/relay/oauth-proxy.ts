@@ -115,16 +115,21 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
     webBase: endpoint(mode.webBase, domain),
   });
 
-  /** RFC 7009 at the provider, best effort: used when the relay refuses an answer that carried tokens. */
-  async function revokeIssued(url: string | null, body: unknown): Promise<void> {
+  /**
+   * RFC 7009 at the provider, best effort: used when the relay refuses an answer that carried tokens. Says what
+   * became of them, for the refusal's words.
+   */
+  async function revokeIssued(url: string | null, body: unknown): Promise<string> {
     const tokens = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     const [token, hint] = typeof tokens.refresh_token === 'string' ? [tokens.refresh_token, 'refresh_token'] : [tokens.access_token, 'access_token'];
-    if (!url || typeof token !== 'string' || !token) return;
+    if (typeof token !== 'string' || !token) return 'It issued no token.';
+    if (!url) return 'The provider offers no revocation: the tokens it issued expire on their own, and nothing holds them.';
     try {
       const response = await oauth.revocationRequest({ ...issuer, revocation_endpoint: url }, client, clientAuth, token, { ...options(url), additionalParameters: { token_type_hint: hint } });
-      await response.body?.cancel();
+      await oauth.processRevocationResponse(response);
+      return 'The tokens it issued were revoked.';
     } catch {
-      // The provider is unreachable: the tokens expire on their own, and nothing here holds them.
+      return 'Revoking the tokens it issued failed: they expire on their own, and nothing holds them.';
     }
   }
 
@@ -178,8 +183,8 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
         // Nothing readable was issued.
       }
       const hadIdToken = !!body && typeof body === 'object' && 'id_token' in body;
-      await revokeIssued(at.revoke, body);
-      return { answer: answer(502, 'server_error', `The relay refused the sign-in provider's answer: ${refusal(error, mode, provider, hadIdToken)}. The tokens it issued were revoked.`), keep: true };
+      const revoked = await revokeIssued(at.revoke, body);
+      return { answer: answer(502, 'server_error', `The relay refused the sign-in provider's answer: ${refusal(error, mode, provider, hadIdToken)}. ${revoked}`), keep: true };
     }
   }
 
