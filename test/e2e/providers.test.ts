@@ -28,8 +28,12 @@ describe('a provider that requires a scope', () => {
   it('without OAUTH_SCOPE the rep reads the provider’s refusal, not "cancelled"; with it (and no AGILE_BASE_URL), signed in', async () => {
     world = await createWorld({ sandbox: { requiredScopes: ['contacts.read'] } });
     const sandbox = world.stack.sandbox;
+    const logged: string[] = [];
+    (await world.ext.worker()).on('console', (message) => void logged.push(message.text()));
     expect(await errorText(world)).toBe('The sign-in provider refused: access_denied — This application must request the scope contacts.read.');
     expect(await dumpStorage(world.ext)).not.toMatch(/grant|token/i);
+    // The worker's console says what failed, with its codes.
+    expect(logged).toContain('Agile CRM sign-in: sign-in failed (rejected): The sign-in provider refused: access_denied — This application must request the scope contacts.read.');
 
     // Every endpoint set, the scope asked for, no AGILE_BASE_URL, no Agile CRM domain in the extension.
     const relay = await startRelay({
