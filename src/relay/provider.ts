@@ -79,6 +79,8 @@ export async function resolveProvider(mode: OAuthMode, deps: DiscoveryDeps): Pro
   } catch {
     return { provider: null, problems: [] }; // already reported by the configuration
   }
+  // An issuer the configuration refused (plain http off loopback, a query) is not asked anything.
+  if (!isSecureUrl(issuerUrl) || issuerUrl.search || issuerUrl.hash) return { provider: null, problems: [] };
 
   const tried: string[] = [];
   let metadata: oauth.AuthorizationServer | null = null;

@@ -319,6 +319,17 @@ describe('discovery problems at start-up (Node)', () => {
     }
   });
 
+  it('an issuer the configuration refuses is not asked anything: one problem, not two', async () => {
+    const asked: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      asked.push(String(input));
+      return fetch(input, init);
+    };
+    await expect(startRelay(byIssuer(sandbox, { OAUTH_ISSUER: 'http://login.example.com' }), { port: 0, fetch: recording }))
+      .rejects.toThrow(/^The relay cannot start:\n  - OAUTH_ISSUER must be an https URL \(http is allowed only on loopback\): http:\/\/login\.example\.com$/);
+    expect(asked).toEqual([]);
+  });
+
   it('explicit endpoint variables override what the provider publishes', async () => {
     const relay = await startRelay(byIssuer(sandbox, { OAUTH_AUTHORIZE_URL: `${sandbox.url}/oauth/authorize?tenant=a` }), { port: 0, host: '127.0.0.2' });
     try {
