@@ -2,12 +2,16 @@
  * Runs inside the page (chrome.scripting.executeScript, on demand through activeTab), so it must be
  * self-contained: no imports, no closures. It only gathers raw candidates; deciding which are people is
  * `findPeople`'s job, in the worker, where it is unit-tested.
+ *
+ * It reads the whole page as the rep sees it: the document, every open shadow root (nested ones too — `innerText`
+ * does not enter them) and every frame whose document this script may touch (same-origin, `srcdoc`, `about:blank`).
+ * Closed shadow roots and frames of other sites are out of its reach and skipped without an error.
  */
 
-export type CandidateSource = 'selection' | 'attribute' | 'mailto' | 'text';
+export type CandidateSource = 'selection' | 'attribute' | 'mailto' | 'field' | 'text';
 
 export interface Candidate {
-  /** Text holding one or more addresses, as found. */
+  /** Text holding one or more addresses, as found (a whole `mailto:` URL for links). */
   text: string;
   /** A name the page shows for it (Gmail's `name` attribute, a mailto link's text). */
   name: string;
@@ -16,43 +20,115 @@ export interface Candidate {
 
 export interface PageScan {
   title: string;
+  /** `document.contentType`: Chrome shows a PDF in a viewer this script cannot read. */
+  contentType: string;
   candidates: Candidate[];
 }
 
 export function collectPageEmails(): PageScan {
-  const MAX_TEXT = 2_000_000;
-  const MAX_CANDIDATES = 5_000;
+  // Characters read per source, page-wide: a long page is read to the end of its first 2 MB of text.
+  const budget: Record<CandidateSource, number> = { selection: 100_000, attribute: 1_000_000, mailto: 500_000, field: 500_000, text: 2_000_000 };
+  const MAX_CANDIDATES = 10_000;
+  const MAX_ROOTS = 1_000;
+  const FIELD_TYPES = new Set(['text', 'email', 'search', 'url', 'tel']);
+  const SKIPPED = new Set(['SCRIPT', 'STYLE', 'TEMPLATE', 'NOSCRIPT']);
+  // An address, its display name and an obfuscated form all lie within this many characters of an `@` or a
+  // bracketed "at" (shared/email.ts reads at most 256 either way): running text is shipped to the worker as those
+  // neighbourhoods only, not as megabytes of prose.
+  const REACH = 600;
+  const OBFUSCATED_AT = /[[({][ \t]*at[ \t]*[\])}]/gi;
   const candidates: Candidate[] = [];
+  const neighbourhoods = (text: string): string => {
+    const parts: string[] = [];
+    const tokenAt = (from: number): number => {
+      OBFUSCATED_AT.lastIndex = from;
+      return OBFUSCATED_AT.exec(text)?.index ?? -1;
+    };
+    let nextAt = text.indexOf('@');
+    let nextToken = tokenAt(0);
+    while (nextAt !== -1 || nextToken !== -1) {
+      const mark = nextAt === -1 ? nextToken : nextToken === -1 ? nextAt : Math.min(nextAt, nextToken);
+      const start = Math.max(0, mark - REACH);
+      let end = Math.min(text.length, mark + REACH);
+      // Grow the window while a mark lies inside it: the last `@` before its end (one backward search per step, so
+      // a run of a million `@` costs a few thousand searches), and every bracketed "at".
+      for (let grown = end; ; end = grown) {
+        grown = Math.max(end, Math.min(text.length, text.lastIndexOf('@', end - 1) + REACH));
+        while (nextToken !== -1 && nextToken < grown) {
+          grown = Math.max(grown, Math.min(text.length, nextToken + REACH));
+          nextToken = tokenAt(nextToken + 1);
+        }
+        if (grown === end) break;
+      }
+      parts.push(text.slice(start, end));
+      nextAt = text.indexOf('@', end);
+    }
+    return parts.join('\n\n');
+  };
   const add = (text: string | null | undefined, name: string, source: CandidateSource): void => {
-    if (text && text.includes('@') && candidates.length < MAX_CANDIDATES) candidates.push({ text: text.slice(0, 10_000), name: name.trim().slice(0, 200), source });
+    const room = budget[source];
+    if (!text || room <= 0 || candidates.length >= MAX_CANDIDATES) return;
+    const read = text.length > room ? text.slice(0, room) : text;
+    budget[source] = room - read.length;
+    const kept = source === 'text' ? neighbourhoods(read) : read;
+    if (kept) candidates.push({ text: kept, name: name.trim().slice(0, 200), source });
   };
 
-  add(String(window.getSelection?.() ?? ''), '', 'selection');
+  const roots: (Document | ShadowRoot)[] = [document];
+  for (let index = 0; index < roots.length && index < MAX_ROOTS; index++) {
+    const root = roots[index]!;
+    const isDocument = root.nodeType === Node.DOCUMENT_NODE;
+    if (isDocument) add(String((root as Document).getSelection?.() ?? ''), '', 'selection');
 
-  // Gmail marks people with `email` (and `name`) attributes; Outlook on the web and many apps put
-  // "Name <address>" in title / aria-label; some use data-email or data-hovercard-id.
-  const attributeHolders = document.querySelectorAll('[email], [data-email], [data-hovercard-id*="@"], [title*="@"], [aria-label*="@"]');
-  for (const element of Array.from(attributeHolders)) {
-    const name = element.getAttribute('name') ?? element.getAttribute('data-name') ?? '';
-    for (const attribute of ['email', 'data-email', 'data-hovercard-id', 'title', 'aria-label']) {
-      add(element.getAttribute(attribute), name, 'attribute');
+    // Gmail marks people with `email` (and `name`) attributes; Outlook on the web and many apps put
+    // "Name <address>" in title / aria-label; some use data-email or data-hovercard-id.
+    for (const element of Array.from(root.querySelectorAll('[email], [data-email], [data-hovercard-id*="@"], [title*="@"], [aria-label*="@"]'))) {
+      const name = element.getAttribute('name') ?? element.getAttribute('data-name') ?? '';
+      for (const attribute of ['email', 'data-email', 'data-hovercard-id', 'title', 'aria-label']) {
+        const value = element.getAttribute(attribute);
+        if (value?.includes('@')) add(value, name, 'attribute');
+      }
+    }
+
+    for (const link of Array.from(root.querySelectorAll<HTMLAnchorElement | HTMLAreaElement>('a[href^="mailto:" i], area[href^="mailto:" i]'))) {
+      const label = (link.textContent ?? '').trim();
+      add(link.href, label.includes('@') ? '' : label, 'mailto');
+    }
+
+    // What the rep typed (a compose window's recipients, a sign-up form), never a password.
+    for (const field of Array.from(root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea'))) {
+      const typed = field.tagName === 'TEXTAREA' || FIELD_TYPES.has((field as HTMLInputElement).type);
+      if (typed && !/password/i.test(field.autocomplete) && field.value.includes('@')) add(field.value, '', 'field');
+    }
+
+    if (isDocument) {
+      // An XML or SVG document has no body and no innerText.
+      const top: Element | null = (root as Document).body ?? (root as Document).documentElement;
+      if (top) add(typeof (top as HTMLElement).innerText === 'string' ? (top as HTMLElement).innerText : top.textContent, '', 'text');
+    } else {
+      const parts: string[] = [];
+      for (const child of Array.from(root.childNodes)) {
+        if (child.nodeType === Node.TEXT_NODE) parts.push(child.textContent ?? '');
+        else if (child.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((child as Element).tagName)) {
+          const text = (child as HTMLElement).innerText;
+          parts.push(typeof text === 'string' ? text : (child.textContent ?? ''));
+        }
+      }
+      add(parts.join('\n'), '', 'text');
+    }
+
+    for (const element of Array.from(root.querySelectorAll('*'))) {
+      if (element.shadowRoot) roots.push(element.shadowRoot);
+      if (element.tagName === 'IFRAME' || element.tagName === 'FRAME') {
+        try {
+          const inner = (element as HTMLIFrameElement).contentDocument;
+          if (inner) roots.push(inner);
+        } catch {
+          // A frame of another site: not ours to read.
+        }
+      }
     }
   }
 
-  for (const link of Array.from(document.querySelectorAll<HTMLAnchorElement>('a[href^="mailto:" i]'))) {
-    let address = link.href.slice('mailto:'.length).split('?')[0] ?? '';
-    try {
-      address = decodeURIComponent(address);
-    } catch {
-      // Keep the raw text: a malformed escape should not hide the address.
-    }
-    const label = (link.textContent ?? '').trim();
-    add(address, label.includes('@') ? '' : label, 'mailto');
-  }
-
-  const body = document.body;
-  const text = body ? (body.innerText || body.textContent || '') : '';
-  add(text.slice(0, MAX_TEXT), '', 'text');
-
-  return { title: document.title, candidates };
+  return { title: document.title, contentType: document.contentType, candidates };
 }
