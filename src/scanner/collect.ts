@@ -38,30 +38,57 @@ export function collectPageEmails(): PageScan {
   const REACH = 600;
   const OBFUSCATED_AT = /[[({][ \t]*at[ \t]*[\])}]/gi;
   const candidates: Candidate[] = [];
+  // An `@` starts an address only with a local-part character before it and a letter or digit after it
+  // (shared/email.ts); the others — runs of `@`, `<@` — are passed over here, where they cost nothing to ship.
+  // Fixed length, one class per character: the regular expression engine tries each position once.
+  const MARK = /[0-9A-Za-z._%+'\-\u0080-\uffff]@[0-9A-Za-z\u0080-\uffff]/g;
+  const alphanumeric = (code: number) => code >= 128 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  const LOCAL_SYMBOLS = new Set(['.', '_', '%', '+', "'", '-'].map((symbol) => symbol.charCodeAt(0)));
+  /** The same test as MARK, at one `@`. */
+  const marks = (text: string, at: number) => {
+    const before = text.charCodeAt(at - 1);
+    return (alphanumeric(before) || LOCAL_SYMBOLS.has(before)) && alphanumeric(text.charCodeAt(at + 1));
+  };
+  /** The first `@` at or after `from` that may start an address, or -1. */
+  const nextMark = (text: string, from: number): number => {
+    MARK.lastIndex = Math.max(0, from - 1);
+    const found = MARK.exec(text);
+    return found ? found.index + 1 : -1;
+  };
+  const lastMark = (text: string, before: number, floor: number): number => {
+    // (lastIndexOf reads a negative position as 0: stop at the start rather than find the same `@` again.)
+    for (let at = before > 0 ? text.lastIndexOf('@', before - 1) : -1; at !== -1 && at >= floor; at = at > 0 ? text.lastIndexOf('@', at - 1) : -1) {
+      if (marks(text, at)) return at;
+    }
+    return -1;
+  };
+  const tokenAt = (text: string, from: number): number => {
+    OBFUSCATED_AT.lastIndex = from;
+    return OBFUSCATED_AT.exec(text)?.index ?? -1;
+  };
+  const mayHoldAddress = (text: string) => nextMark(text, 0) !== -1 || tokenAt(text, 0) !== -1;
   const neighbourhoods = (text: string): string => {
     const parts: string[] = [];
-    const tokenAt = (from: number): number => {
-      OBFUSCATED_AT.lastIndex = from;
-      return OBFUSCATED_AT.exec(text)?.index ?? -1;
-    };
-    let nextAt = text.indexOf('@');
-    let nextToken = tokenAt(0);
+    let nextAt = nextMark(text, 0);
+    let nextToken = tokenAt(text, 0);
     while (nextAt !== -1 || nextToken !== -1) {
       const mark = nextAt === -1 ? nextToken : nextToken === -1 ? nextAt : Math.min(nextAt, nextToken);
       const start = Math.max(0, mark - REACH);
       let end = Math.min(text.length, mark + REACH);
-      // Grow the window while a mark lies inside it: the last `@` before its end (one backward search per step, so
-      // a run of a million `@` costs a few thousand searches), and every bracketed "at".
+      // Grow the window while a mark lies inside it: the last `@` mark before its end (searched backwards, at most
+      // REACH back: one further away would not grow it), and every bracketed "at". Each step grows the window by at
+      // least what the previous one searched, so the whole is linear.
       for (let grown = end; ; end = grown) {
-        grown = Math.max(end, Math.min(text.length, text.lastIndexOf('@', end - 1) + REACH));
+        const last = lastMark(text, end, end - REACH);
+        grown = last === -1 ? end : Math.max(end, Math.min(text.length, last + REACH));
         while (nextToken !== -1 && nextToken < grown) {
           grown = Math.max(grown, Math.min(text.length, nextToken + REACH));
-          nextToken = tokenAt(nextToken + 1);
+          nextToken = tokenAt(text, nextToken + 1);
         }
         if (grown === end) break;
       }
       parts.push(text.slice(start, end));
-      nextAt = text.indexOf('@', end);
+      nextAt = nextMark(text, end);
     }
     return parts.join('\n\n');
   };
@@ -86,7 +113,7 @@ export function collectPageEmails(): PageScan {
       const name = element.getAttribute('name') ?? element.getAttribute('data-name') ?? '';
       for (const attribute of ['email', 'data-email', 'data-hovercard-id', 'title', 'aria-label']) {
         const value = element.getAttribute(attribute);
-        if (value?.includes('@')) add(value, name, 'attribute');
+        if (value && mayHoldAddress(value)) add(value, name, 'attribute');
       }
     }
 
@@ -98,7 +125,7 @@ export function collectPageEmails(): PageScan {
     // What the rep typed (a compose window's recipients, a sign-up form), never a password.
     for (const field of Array.from(root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea'))) {
       const typed = field.tagName === 'TEXTAREA' || FIELD_TYPES.has((field as HTMLInputElement).type);
-      if (typed && !/password/i.test(field.autocomplete) && field.value.includes('@')) add(field.value, '', 'field');
+      if (typed && !/password/i.test(field.autocomplete) && mayHoldAddress(field.value)) add(field.value, '', 'field');
     }
 
     if (isDocument) {

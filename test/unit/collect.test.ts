@@ -29,7 +29,7 @@ const shipped = (text: string) => {
 describe('collectPageEmails: running text', () => {
   it('finds in the neighbourhoods what is in the whole text', () => {
     const word = fc.oneof(fc.constantFrom('ada@example.com', 'Ada Lovelace <ada@example.com>', 'bob [at] example [dot] org', 'x', '@', '[at]', '(dot)', ' ', '\n',
-      'a'.repeat(300), `b@${'c'.repeat(250)}.com`, 'é'.repeat(100)), fc.string({ maxLength: 8 }));
+      'a'.repeat(300), `b@${'c'.repeat(250)}.com`, 'é'.repeat(100), '@'.repeat(700), 'x@'.repeat(400), 'ab<@@@', '.@-'), fc.string({ maxLength: 8 }));
     const filler = fc.nat({ max: 1_500 }).map((n) => ' lorem'.repeat(n));
     fc.assert(fc.property(fc.array(fc.oneof(word, filler), { maxLength: 30 }), (parts) => {
       const text = parts.join('');
