@@ -17,7 +17,7 @@
  * Contacts, notes, tasks and deals are parsed by the shared model, never here.
  */
 import { ContactParseError, contactEmails, parseContact, type Contact } from '../shared/contact';
-import { emailKey } from '../shared/email';
+import { emailKey, isEmailAddress } from '../shared/email';
 import { AppError } from '../shared/errors';
 import type { NewContact, NewTask } from '../shared/messages';
 import type { Deal, Note, Task } from '../shared/records';
@@ -222,11 +222,11 @@ export function createAgileClient(options: AgileClientOptions) {
   return {
     /**
      * Looks up many emails in ⌈n ÷ batchSize⌉ requests (counting an address with capitals twice: as written and in
-     * lower case). A batch refused with 400 is split in halves, up to MAX_SPLITS times, to set the refused addresses
-     * apart; past that the 400 is thrown.
+     * lower case). Strings that are not addresses (shared/email.ts) are refused without asking. A batch refused with
+     * 400 is split in halves, up to MAX_SPLITS times, to set the refused addresses apart; past that the 400 is thrown.
      */
     async findByEmails(emails: readonly string[]): Promise<EmailLookup> {
-      const asked = [...new Set(emails.flatMap((email) => (emailKey(email) === email ? [email] : [email, emailKey(email)])))];
+      const asked = [...new Set(emails.filter(isEmailAddress).flatMap((email) => (emailKey(email) === email ? [email] : [email, emailKey(email)])))];
       const refusedForms = new Set<string>();
       let splits = 0;
       const lookUp = async (chunk: string[]): Promise<unknown[]> => {
@@ -256,7 +256,8 @@ export function createAgileClient(options: AgileClientOptions) {
         const contact = contactOrNull(item);
         if (contact) for (const key of contactEmails(contact)) if (wanted.has(key)) found.set(key, contact);
       }
-      const refused = emails.filter((email) => refusedForms.has(email) && (emailKey(email) === email || refusedForms.has(emailKey(email))));
+      const refused = emails.filter((email) => !isEmailAddress(email)
+        || (refusedForms.has(email) && (emailKey(email) === email || refusedForms.has(emailKey(email)))));
       return { found, refused: [...new Set(refused)] };
     },
 

@@ -1,5 +1,6 @@
 /** Display helpers for the popup: times, money, addresses, safe link targets. Pure, so they are unit-tested. */
-import { readsAsAddress, type Address } from '../shared/contact';
+import type { Address } from '../shared/contact';
+import { readsAsAddress } from '../shared/postal';
 
 /** The Agile CRM web app's address for a contact. */
 export function contactUrl(webBase: string, id: string): string {

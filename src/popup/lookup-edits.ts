@@ -1,4 +1,4 @@
-import { contactEmails, type Contact } from '../shared/contact';
+import type { Contact } from '../shared/contact';
 import { emailKey } from '../shared/email';
 import type { LookupResult } from '../shared/messages';
 
@@ -6,7 +6,7 @@ import type { LookupResult } from '../shared/messages';
 export function withEdits(result: LookupResult, contacts: Iterable<Contact>): LookupResult {
   let { found, missing } = result;
   for (const contact of contacts) {
-    const emails = new Set(contactEmails(contact));
+    const emails = new Set(contact.emails.map((email) => emailKey(email.value)));
     found = found.some((item) => item.id === contact.id)
       ? found.map((item) => (item.id === contact.id ? contact : item))
       : [...found, contact];

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { emailKey } from './email';
+import { readsAsAddress } from './postal';
 
 const Labelled = v.object({
   value: v.string(),
@@ -98,12 +99,6 @@ export class ContactParseError extends Error {
 }
 
 const ADDRESS_KEYS = ['address', 'city', 'state', 'zip', 'country'] as const;
-
-/** Text a person would read as a postal address: words or numbers, not a fragment of JSON or markup, not a placeholder. */
-export function readsAsAddress(text: string): boolean {
-  const trimmed = text.trim();
-  return /[\p{L}\p{N}]/u.test(trimmed) && !/[{}[\]<>\p{Cc}]/u.test(trimmed) && !/^(?:null|undefined|nan|none|n\/a)$/i.test(trimmed);
-}
 
 /**
  * Agile stores an address as a JSON string inside the property value: its parts are kept. A value that is not

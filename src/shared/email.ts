@@ -25,9 +25,10 @@
  * Addresses are kept as written: no punycode ↔ Unicode transcoding, no Unicode normalisation, no case change. For
  * comparing, de-duplicating and caching, `emailKey` folds case: domains are case-insensitive (RFC 5321 §2.4), and
  * local parts, case-sensitive in principle, are treated as case-insensitive by every mail system a rep will meet.
+ *
+ * No dependency, so the popup can use it without the schema library; the schema of an address given whole is
+ * `EmailAddress` in shared/messages.ts.
  */
-import * as v from 'valibot';
-
 export const MAX_LOCAL_OCTETS = 64;
 export const MAX_ADDRESS_OCTETS = 254;
 export const MAX_LABEL_OCTETS = 63;
@@ -137,14 +138,6 @@ export function isEmailAddress(value: string): boolean {
 export function emailKey(address: string): string {
   return address.toLowerCase();
 }
-
-/** The schema of an address given whole (a form field, a message): trimmed, then checked by `isEmailAddress`. */
-export const EmailAddress = v.pipe(
-  v.string(),
-  v.trim(),
-  v.maxLength(MAX_ADDRESS_OCTETS, 'That email address is too long.'),
-  v.check(isEmailAddress, 'That is not an email address.'),
-);
 
 export interface AddressMatch {
   /** The address as written on the page. */

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import type { Contact } from './contact';
-import { EmailAddress } from './email';
+import { isEmailAddress, MAX_ADDRESS_OCTETS } from './email';
 import { AppError, type ErrorInfo } from './errors';
 import { TASK_PRIORITIES, TASK_TYPES, type Deal, type Note, type Task } from './records';
 import type { Settings } from './settings';
@@ -76,6 +76,14 @@ export interface PendingLookup {
   /** Selected text without an address: searched by name instead. */
   query: string;
 }
+
+/** An address given whole (the add-contact form): trimmed, then checked by the one definition in email.ts. */
+export const EmailAddress = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(MAX_ADDRESS_OCTETS, 'That email address is too long.'),
+  v.check(isEmailAddress, 'That is not an email address.'),
+);
 
 /**
  * An address to look up, as sent by a page. Any string is taken: one that is not an address comes back as

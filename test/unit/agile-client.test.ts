@@ -110,9 +110,9 @@ describe('lookups', () => {
         return fetch(input, init);
       },
     });
-    const emails = [...known(), "sean.o'connor@example.com", 'josé@correo.example', ...Array.from({ length: 40 }, (_, i) => `p${i}@nowhere.example`)];
+    const emails = [...known(), "sean.o'connor@example.com", 'josé@correo.example', 'not an address', ...Array.from({ length: 40 }, (_, i) => `p${i}@nowhere.example`)];
     const { found, refused } = await agile.findByEmails(emails);
-    expect(refused.sort()).toEqual(["sean.o'connor@example.com", 'josé@correo.example'].sort());
+    expect(refused.sort()).toEqual(["sean.o'connor@example.com", 'josé@correo.example', 'not an address'].sort());
     expect([...found.keys()].sort()).toEqual([...known()].sort());
     expect(requests.length).toBeGreaterThan(2);
     expect(requests.length).toBeLessThanOrEqual(1 + 2 * 16);

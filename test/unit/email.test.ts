@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { EmailAddress, emailKey, findAddresses, isEmailAddress } from '../../src/shared/email';
-import { parseRequest } from '../../src/shared/messages';
+import { emailKey, findAddresses, isEmailAddress } from '../../src/shared/email';
+import { EmailAddress, parseRequest } from '../../src/shared/messages';
 import { findPeople } from '../../src/scanner/people';
 
 const found = (text: string) => findAddresses(text).map((match) => match.address);
