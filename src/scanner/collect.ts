@@ -3,9 +3,10 @@
  * self-contained: no imports, no closures. It only gathers raw candidates; deciding which are people is
  * `findPeople`'s job, in the worker, where it is unit-tested.
  *
- * It reads the whole page as the rep sees it: the document, every open shadow root (nested ones too — `innerText`
- * does not enter them) and every frame whose document this script may touch (same-origin, `srcdoc`, `about:blank`).
- * Closed shadow roots and frames of other sites are out of its reach and skipped without an error.
+ * It reads the whole page: the document, every open shadow root (nested ones too) and every frame whose document
+ * this script may touch (same-origin, `srcdoc`, `about:blank`), walking their nodes (`innerText` enters neither
+ * shadow roots nor frames, and lays out the page to read it). Closed shadow roots and frames of other sites are out
+ * of its reach and skipped without an error.
  */
 
 export type CandidateSource = 'selection' | 'attribute' | 'mailto' | 'field' | 'text';
@@ -101,6 +102,59 @@ export function collectPageEmails(): PageScan {
     if (kept) candidates.push({ text: kept, name: name.trim().slice(0, 200), source });
   };
 
+  // A line ends around each block-level element, so its text never runs into the next one's. innerText would take
+  // this from the layout, and lay out a big page again whenever the popup's opening changed focus; tag names cost
+  // nothing. Custom elements (web components) count as blocks.
+  const BLOCKS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BR', 'BUTTON', 'CAPTION', 'DD', 'DETAILS', 'DIALOG', 'DIV', 'DL',
+    'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'IFRAME', 'IMG',
+    'LEGEND', 'LI', 'MAIN', 'NAV', 'OL', 'OPTION', 'P', 'PRE', 'SECTION', 'SUMMARY', 'TABLE', 'TBODY', 'TD', 'TFOOT', 'TH', 'THEAD', 'TR', 'UL']);
+  const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-');
+  /**
+   * The text under `root` in document order (hidden text too: a collapsed quote is still on the page), without
+   * scripts and styles; and every open shadow root and same-origin frame document met on the way, added to `nested`.
+   * Iterative, so no depth of nesting can overflow the stack.
+   */
+  const walk = (root: Node, nested: (Document | ShadowRoot)[]): string => {
+    const parts: string[] = [];
+    let size = 0;
+    let node: Node | null = root.firstChild;
+    while (node) {
+      let inside = false;
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (size < budget.text) parts.push(node.nodeValue ?? '');
+        size += node.nodeValue?.length ?? 0;
+      } else if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
+        const element = node as Element;
+        if (element.shadowRoot) nested.push(element.shadowRoot);
+        if (element.tagName === 'IFRAME' || element.tagName === 'FRAME') {
+          try {
+            const inner = (element as HTMLIFrameElement).contentDocument;
+            if (inner) nested.push(inner);
+          } catch {
+            // A frame of another site: not ours to read.
+          }
+        }
+        if (isBlock(element)) parts.push('\n');
+        inside = element.firstChild !== null;
+      }
+      if (inside) {
+        node = node.firstChild;
+        continue;
+      }
+      // Leave this node, and each ancestor whose last child it was.
+      while (node && node !== root) {
+        if (node.nodeType === Node.ELEMENT_NODE && isBlock(node as Element)) parts.push('\n');
+        if (node.nextSibling) {
+          node = node.nextSibling;
+          break;
+        }
+        node = node.parentNode;
+      }
+      if (node === root) break;
+    }
+    return parts.join('');
+  };
+
   const roots: (Document | ShadowRoot)[] = [document];
   for (let index = 0; index < roots.length && index < MAX_ROOTS; index++) {
     const root = roots[index]!;
@@ -128,33 +182,8 @@ export function collectPageEmails(): PageScan {
       if (typed && !/password/i.test(field.autocomplete) && mayHoldAddress(field.value)) add(field.value, '', 'field');
     }
 
-    if (isDocument) {
-      // An XML or SVG document has no body and no innerText.
-      const top: Element | null = (root as Document).body ?? (root as Document).documentElement;
-      if (top) add(typeof (top as HTMLElement).innerText === 'string' ? (top as HTMLElement).innerText : top.textContent, '', 'text');
-    } else {
-      const parts: string[] = [];
-      for (const child of Array.from(root.childNodes)) {
-        if (child.nodeType === Node.TEXT_NODE) parts.push(child.textContent ?? '');
-        else if (child.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((child as Element).tagName)) {
-          const text = (child as HTMLElement).innerText;
-          parts.push(typeof text === 'string' ? text : (child.textContent ?? ''));
-        }
-      }
-      add(parts.join('\n'), '', 'text');
-    }
-
-    for (const element of Array.from(root.querySelectorAll('*'))) {
-      if (element.shadowRoot) roots.push(element.shadowRoot);
-      if (element.tagName === 'IFRAME' || element.tagName === 'FRAME') {
-        try {
-          const inner = (element as HTMLIFrameElement).contentDocument;
-          if (inner) roots.push(inner);
-        } catch {
-          // A frame of another site: not ours to read.
-        }
-      }
-    }
+    const top = isDocument ? ((root as Document).body ?? (root as Document).documentElement) : root;
+    if (top) add(walk(top, roots), '', 'text');
   }
 
   return { title: document.title, contentType: document.contentType, candidates };
