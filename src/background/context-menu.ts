@@ -25,10 +25,10 @@ const MENUS: (chrome.contextMenus.CreateProperties & { id: string })[] = [
 ];
 
 /**
- * Makes sure the menu items exist, as they are now. Called at every start of the worker, not only at install: items
- * can be gone after the extension was disabled and enabled again, and nothing else would bring them back. Creating
- * an item that is already there fails with a duplicate id; it is then brought up to date instead, so any number of
- * calls, in any order, leave exactly these items.
+ * Makes sure the menu items exist, as they are now. Called at every start of the worker, not only at install:
+ * `onInstalled` does not fire when the extension is enabled again, and items lost then (or at any other time) would
+ * stay lost until the next update. Creating an item that is already there fails with a duplicate id; it is then
+ * brought up to date instead, so any number of calls, in any order, leave exactly these items.
  */
 export function registerMenus(): void {
   for (const { id, ...properties } of MENUS) {

@@ -55,19 +55,22 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
   return new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`);
 }
 
-function deadline(ms: number): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new AppError('page_busy',
-    `This page isn’t answering right now — it may be showing a dialog, or still loading. Close any dialog on the page and try again, or search by name or email above.`)), ms));
-}
+const BUSY = 'This page isn’t answering right now — it may be showing a dialog, or still loading. Close any dialog on the page and try again, or search by name or email above.';
 
 export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS): Promise<PageScanResult> {
   let results: chrome.scripting.InjectionResult<unknown>[];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     // Immediately, not at document idle: a page still loading is read as far as it got.
     const injected = chrome.scripting.executeScript({ target: { tabId }, func: collectPageEmails, injectImmediately: true });
-    results = await Promise.race([injected, deadline(deadlineMs)]);
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('page_busy', BUSY)), deadlineMs);
+    });
+    results = await Promise.race([injected, late]);
   } catch (error) {
     throw await pageProblem(tabId, error);
+  } finally {
+    clearTimeout(timer);
   }
   const scan = v.safeParse(ScanSchema, results[0]?.result);
   if (!scan.success) throw new AppError('no_page', 'This page could not be scanned for email addresses. Reload it and try again.');

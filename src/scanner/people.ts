@@ -1,7 +1,8 @@
 /**
  * From raw page candidates to the people worth looking up: addresses found whole (shared/email.ts), kept as
  * written and de-duplicated by `emailKey`, machine senders and asset names dropped, names kept where the page gave
- * one, capped at `limit`. Linear in the size of the page: no regular expression here can backtrack.
+ * one, capped at `limit`. Linear in the size of the page: the one regular expression run over page text
+ * (OBFUSCATED) starts with a bracket and has no overlapping quantifiers; the others read one address or name.
  */
 import { emailKey, findAddresses, type AddressMatch } from '../shared/email';
 import type { PageEmail } from '../shared/messages';
