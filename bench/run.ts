@@ -15,6 +15,7 @@ import { DEV_CLIENT } from '../src/sandbox/node';
 import { extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
 import { CONTACTS_PAINTED } from '../src/popup/paint-mark';
 import { bridgeAccessToken, bundle, mintRefreshToken, pinSelf, pinWorkerd, startProcess } from './processes';
+import { scanTimes } from './scan';
 import { startWorkerdRelay } from '../scripts/workerd-relay';
 import { createSeed, SANDBOX_USERS } from '../src/sandbox/seed';
 
@@ -297,14 +298,14 @@ async function relayThroughput(): Promise<void> {
 }
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────────────────
-/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, requests, coalescing, relay). */
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,requests,coalescing,relay').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, scan, requests, coalescing, relay). */
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,scan,requests,coalescing,relay').split(',').map((name) => name.trim()));
 console.log(`Benchmarks — ${RUNS} runs each, medians\n`);
 if (only.has('bundles')) {
   console.log('Bundle sizes');
   await bundleSizes();
 }
-if (only.has('popup') || only.has('requests') || only.has('coalescing')) {
+if (only.has('popup') || only.has('scan') || only.has('requests') || only.has('coalescing')) {
   await build({ mode: 'bench', logLevel: 'warn', root: ROOT });
   const stack = await startDevStack();
   const ext = await launchWithExtension({ dist: path.join(ROOT, 'dist-bench') });
@@ -318,6 +319,10 @@ if (only.has('popup') || only.has('requests') || only.has('coalescing')) {
       console.log('\nPopup time to contacts');
       await popupTimes(ext, stack, 'demo page (5 contacts)', `${stack.sandbox.url}/demo`);
       await popupTimes(ext, stack, '50 emails', `${stack.sandbox.url}/demo/many?n=50`);
+    }
+    if (only.has('scan')) {
+      console.log('\nScan and popup on large and hostile pages');
+      await scanTimes({ ext, stack, runs: RUNS, median, report });
     }
     if (only.has('requests')) {
       console.log('\nAgile CRM requests');

@@ -57,7 +57,12 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
       options_ui: { page: string };
     };
     const isWorker = (candidate: Target) => candidate.type() === 'service_worker' && candidate.url().startsWith(`chrome-extension://${extensionId}/`);
-    const ready = (handle: WebWorker) => handle.evaluate(() => typeof chrome !== 'undefined' && !!chrome.runtime?.id).catch(() => false);
+    // A worker that went away with its extension (disabled, reloaded) can leave a target whose evaluate never
+    // settles: give each probe a moment, then look again.
+    const ready = (handle: WebWorker) => Promise.race([
+      handle.evaluate(() => typeof chrome !== 'undefined' && !!chrome.runtime?.id).catch(() => false),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1_000)),
+    ]);
     /**
      * The live service worker. A terminated worker (idle, or `worker.close()`) lingers as a detached target for a
      * moment and only starts again on an event, so this wakes it by opening an extension page when needed. The
@@ -128,6 +133,33 @@ export async function openPopup(ext: ExtensionBrowser, pageUrl: string): Promise
   const popup = await target.asPage();
   await popup.waitForSelector('#app > *');
   return popup;
+}
+
+/**
+ * Opens the popup as a click on the toolbar button does: CDP `Extensions.triggerAction` on the page's tab. Unlike
+ * `chrome.action.openPopup()` it grants activeTab, which a file:// page needs (with file access on) to be read.
+ */
+export async function clickAction(ext: ExtensionBrowser, pageUrl: string): Promise<Page> {
+  const pages = await ext.browser.pages();
+  const page = pages.find((candidate) => candidate.url() === pageUrl) ?? (await ext.browser.newPage());
+  if (page.url() !== pageUrl) await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
+  await page.bringToFront();
+  const session = await ext.browser.target().createCDPSession();
+  try {
+    const { targetInfos } = await session.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+    const tab = targetInfos.find((info) => info.url === pageUrl);
+    if (!tab) throw new Error(`No tab shows ${pageUrl}.`);
+    const popupUrl = `chrome-extension://${ext.extensionId}/${ext.popupPath}`;
+    const [target] = await Promise.all([
+      ext.browser.waitForTarget((candidate) => candidate.url().startsWith(popupUrl), { timeout: 10_000 }),
+      session.send('Extensions.triggerAction', { id: ext.extensionId, targetId: tab.targetId }),
+    ]);
+    const popup = await target.asPage();
+    await popup.waitForSelector('#app > *');
+    return popup;
+  } finally {
+    await session.detach();
+  }
 }
 
 /**

@@ -4,14 +4,20 @@
  * - always `Accept: application/json` (Agile answers XML otherwise);
  * - 204 / an empty body / `null` mean "not found", never an error;
  * - batch lookups answer `null` (or nothing) for misses, so results are matched by email, not by position;
+ * - addresses are asked for as written on the page (Agile compares the stored string; its documentation calls every
+ *   value case-sensitive), and in lower case too when that differs; answers match by `emailKey`;
+ * - a batch Agile refuses with 400 (a "malformed email" to Agile's own rules) is split until the addresses it
+ *   refuses are alone: those come back as refused, the others are looked up;
  * - an email in a path is percent-encoded, `+` as %2B (Agile reads a raw `+` as a space);
- * - 400 duplicate-email and 406 contact-limit answers become messages a rep understands;
+ * - 400 duplicate-email and 406 contact-limit answers become messages a rep understands, and a 404 is said for the
+ *   action that met it (a note for a contact that is gone, a search on a wrong account address…);
  * - 429 / 5xx / network failures are retried a bounded number of times, honouring `Retry-After`;
  * - a 401 triggers one token refresh and one retry.
  *
  * Contacts, notes, tasks and deals are parsed by the shared model, never here.
  */
 import { ContactParseError, contactEmails, parseContact, type Contact } from '../shared/contact';
+import { emailKey, isEmailAddress } from '../shared/email';
 import { AppError } from '../shared/errors';
 import type { NewContact, NewTask } from '../shared/messages';
 import type { Deal, Note, Task } from '../shared/records';
@@ -41,6 +47,27 @@ interface Call {
   body?: Body;
   /** Safe to send again after a network failure (reads; writes are retried only when refused with 429). */
   idempotent: boolean;
+  /** What a 404 means for this action, in the rep's words. */
+  notFound: string;
+}
+
+/** Words for a 404, by what was asked. */
+const GONE = 'This contact is no longer in Agile CRM';
+const NOT_FOUND = {
+  lookup: 'Agile CRM answered “not found” to the address lookup. Check the Agile CRM domain in Settings.',
+  search: 'Agile CRM answered “not found” to the search. Check the Agile CRM domain in Settings.',
+  record: `${GONE}.`,
+  createContact: 'Agile CRM answered “not found”, so the contact was not added. Check the Agile CRM domain in Settings.',
+  addNote: `${GONE}, so the note was not added.`,
+  addTask: `${GONE}, so the task was not added.`,
+  editTags: `${GONE}, so its tags were not changed.`,
+} as const;
+
+export interface EmailLookup {
+  /** Each found address's `emailKey` → its contact. */
+  found: Map<string, Contact>;
+  /** Addresses (as given) Agile CRM refused to search for; not looked up. */
+  refused: string[];
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
@@ -82,7 +109,7 @@ function inWords(ms: number): string {
 }
 
 /** Agile's own words for a 400 are usually the best explanation; keep them short and plain. */
-async function failureFor(response: Response, retryAfterMs: number | null): Promise<AppError> {
+async function failureFor(response: Response, call: Call, retryAfterMs: number | null): Promise<AppError> {
   const text = (await response.text().catch(() => '')).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
   if (response.status === 400 && /duplicate/i.test(text)) {
     return new AppError('duplicate', 'A contact with this email address is already in Agile CRM.');
@@ -90,7 +117,7 @@ async function failureFor(response: Response, retryAfterMs: number | null): Prom
   if (response.status === 406) return new AppError('limit', 'Your Agile CRM plan’s contact limit is reached, so the contact was not added.');
   if (response.status === 400) return new AppError('bad_input', text ? `Agile CRM refused this: ${text}` : 'Agile CRM refused this request.');
   if (response.status === 403) return new AppError('rejected', 'Your Agile CRM user is not allowed to do this.');
-  if (response.status === 404) return new AppError('not_found', 'Agile CRM does not have this record (any more).');
+  if (response.status === 404) return new AppError('not_found', call.notFound);
   if (response.status === 429) return new AppError('rate_limited', `Agile CRM is busy. Try again ${retryAfterMs === null ? 'in a minute' : inWords(retryAfterMs)}.`);
   if (response.status >= 500) return new AppError('server', `Agile CRM is having trouble (error ${response.status}). Try again in a moment.`);
   return new AppError('server', `Agile CRM answered with an unexpected status (${response.status}).`);
@@ -167,7 +194,7 @@ export function createAgileClient(options: AgileClientOptions) {
         continue;
       }
       if (response.status >= 200 && response.status < 300) return response;
-      throw await failureFor(response, retryAfter);
+      throw await failureFor(response, call, retryAfter);
     }
   }
 
@@ -193,40 +220,74 @@ export function createAgileClient(options: AgileClientOptions) {
     }
   };
 
-  const get = (path: string): Call => ({ method: 'GET', path, idempotent: true });
+  const get = (path: string, notFound: string = NOT_FOUND.record): Call => ({ method: 'GET', path, idempotent: true, notFound });
+  /** A single record asked for by id or address: a 404, like Agile's documented 204, means it is not there. */
+  const record = async (path: string): Promise<Contact | null> => {
+    try {
+      return contactOrNull(await json(get(path)));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return null;
+      throw error;
+    }
+  };
+  /** Most splits of refused batches in one lookup: enough to set a few bad addresses apart, never a storm. */
+  const MAX_SPLITS = 16;
   const contactPath = (id: string) => `contacts/${encodeURIComponent(id)}`;
 
   return {
-    /** Looks up many emails in ⌈n ÷ batchSize⌉ requests; the answer maps each found email to its contact. */
-    async findByEmails(emails: readonly string[]): Promise<Map<string, Contact>> {
-      const wanted = [...new Set(emails.map((email) => email.toLowerCase()))];
-      const chunks: string[][] = [];
-      for (let i = 0; i < wanted.length; i += batchSize) chunks.push(wanted.slice(i, i + batchSize));
-      const answers = await Promise.all(chunks.map((chunk) =>
-        json({ method: 'POST', path: 'contacts/search/email', body: { form: new URLSearchParams({ email_ids: JSON.stringify(chunk) }) }, idempotent: true })));
-      const wantedSet = new Set(wanted);
-      const found = new Map<string, Contact>();
-      for (const answer of answers) {
-        for (const item of Array.isArray(answer) ? answer : []) {
-          const contact = contactOrNull(item);
-          if (contact) for (const email of contactEmails(contact)) if (wantedSet.has(email)) found.set(email, contact);
+    /**
+     * Looks up many emails in ⌈n ÷ batchSize⌉ requests (counting an address with capitals twice: as written and in
+     * lower case). Strings that are not addresses (shared/email.ts) are refused without asking. A batch refused with
+     * 400 is split in halves, up to MAX_SPLITS times, to set the refused addresses apart; past that the 400 is thrown.
+     */
+    async findByEmails(emails: readonly string[]): Promise<EmailLookup> {
+      const asked = [...new Set(emails.filter(isEmailAddress).flatMap((email) => (emailKey(email) === email ? [email] : [email, emailKey(email)])))];
+      const refusedForms = new Set<string>();
+      let splits = 0;
+      const lookUp = async (chunk: string[]): Promise<unknown[]> => {
+        try {
+          const answer = await json({
+            method: 'POST', path: 'contacts/search/email', idempotent: true, notFound: NOT_FOUND.lookup,
+            body: { form: new URLSearchParams({ email_ids: JSON.stringify(chunk) }) },
+          });
+          return Array.isArray(answer) ? answer : [];
+        } catch (error) {
+          if (!(error instanceof AppError && error.code === 'bad_input')) throw error;
+          if (chunk.length === 1) {
+            refusedForms.add(chunk[0]!);
+            return [];
+          }
+          if (++splits > MAX_SPLITS) throw error;
+          const half = Math.ceil(chunk.length / 2);
+          return [...await lookUp(chunk.slice(0, half)), ...await lookUp(chunk.slice(half))];
         }
+      };
+      const chunks: string[][] = [];
+      for (let i = 0; i < asked.length; i += batchSize) chunks.push(asked.slice(i, i + batchSize));
+      const answers = (await Promise.all(chunks.map(lookUp))).flat();
+      const wanted = new Set(emails.map(emailKey));
+      const found = new Map<string, Contact>();
+      for (const item of answers) {
+        const contact = contactOrNull(item);
+        if (contact) for (const key of contactEmails(contact)) if (wanted.has(key)) found.set(key, contact);
       }
-      return found;
+      const refused = emails.filter((email) => !isEmailAddress(email)
+        || (refusedForms.has(email) && (emailKey(email) === email || refusedForms.has(emailKey(email)))));
+      return { found, refused: [...new Set(refused)] };
     },
 
     async findByEmail(email: string): Promise<Contact | null> {
-      return contactOrNull(await json(get(`contacts/search/email/${encodeURIComponent(email.trim())}`)));
+      return record(`contacts/search/email/${encodeURIComponent(email.trim())}`);
     },
 
     async getContact(id: string): Promise<Contact | null> {
-      return contactOrNull(await json(get(contactPath(id))));
+      return record(contactPath(id));
     },
 
     /** Full-text search by name, company or email (all three parameters are required by Agile). */
     async search(query: string, pageSize = 20): Promise<Contact[]> {
       const params = new URLSearchParams({ q: query.trim(), page_size: String(pageSize), type: 'PERSON' });
-      const answer = await json(get(`search?${params}`));
+      const answer = await json(get(`search?${params}`, NOT_FOUND.search));
       return (Array.isArray(answer) ? answer : []).map(contactOrNull).filter((contact): contact is Contact => contact !== null);
     },
 
@@ -242,7 +303,7 @@ export function createAgileClient(options: AgileClientOptions) {
 
     async createContact(input: NewContact): Promise<Contact> {
       const created = contactOrNull(await json({
-        method: 'POST', path: 'contacts', idempotent: false,
+        method: 'POST', path: 'contacts', idempotent: false, notFound: NOT_FOUND.createContact,
         body: { json: { type: 'PERSON', tags: input.tags, properties: newContactProperties(input) } },
       }));
       if (!created) throw new AppError('server', 'Agile CRM did not return the new contact.');
@@ -250,14 +311,14 @@ export function createAgileClient(options: AgileClientOptions) {
     },
 
     async addNote(id: string, subject: string, description: string): Promise<Note> {
-      const [note] = parseNotes([await json({ method: 'POST', path: 'notes', idempotent: false, body: { json: { subject, description, contact_ids: [id] } } })]);
+      const [note] = parseNotes([await json({ method: 'POST', path: 'notes', idempotent: false, notFound: NOT_FOUND.addNote, body: { json: { subject, description, contact_ids: [id] } } })]);
       if (!note) throw new AppError('server', 'Agile CRM did not return the new note.');
       return note;
     },
 
     async addTask(id: string, task: NewTask): Promise<Task> {
       const [created] = parseTasks([await json({
-        method: 'POST', path: 'tasks', idempotent: false,
+        method: 'POST', path: 'tasks', idempotent: false, notFound: NOT_FOUND.addTask,
         body: { json: { subject: task.subject, type: task.type, priority_type: task.priority, due: task.due, contacts: [id] } },
       })]);
       if (!created) throw new AppError('server', 'Agile CRM did not return the new task.');
@@ -267,8 +328,8 @@ export function createAgileClient(options: AgileClientOptions) {
     /** Adds or removes tags; Agile answers with the updated contact. */
     async editTags(id: string, tags: string[], mode: 'add' | 'remove'): Promise<Contact> {
       const path = mode === 'add' ? 'contacts/edit/tags' : 'contacts/delete/tags';
-      const contact = contactOrNull(await json({ method: 'PUT', path, idempotent: true, body: { json: { id, tags } } }));
-      if (!contact) throw new AppError('not_found', 'That contact is no longer in Agile CRM.');
+      const contact = contactOrNull(await json({ method: 'PUT', path, idempotent: true, notFound: NOT_FOUND.editTags, body: { json: { id, tags } } }));
+      if (!contact) throw new AppError('not_found', NOT_FOUND.editTags);
       return contact;
     },
   };

@@ -19,6 +19,12 @@ const RawTask = v.object({
   is_complete: v.optional(v.boolean(), false),
   status: v.optional(v.string(), ''),
 });
+/**
+ * Agile attaches the account's preferences to each deal: `prefs.currency`, documented as `"USD"` (spelt `Prefs` in
+ * one of its examples). Only a leading ISO 4217 code is taken, whatever follows it.
+ */
+const Currency = v.pipe(v.string(), v.regex(/^[A-Z]{3}(?![A-Za-z])/), v.transform((code) => code.slice(0, 3)));
+const Prefs = v.optional(v.nullable(v.looseObject({ currency: v.optional(v.nullable(v.fallback(v.nullable(Currency), null))) })));
 const RawDeal = v.object({
   id: AgileId,
   name: Str,
@@ -26,6 +32,8 @@ const RawDeal = v.object({
   milestone: Str,
   probability: v.optional(v.nullable(v.number())),
   close_date: v.optional(v.nullable(Seconds)),
+  prefs: v.fallback(Prefs, null),
+  Prefs: v.fallback(Prefs, null),
 });
 
 function parseList<S extends v.GenericSchema, T>(input: unknown, schema: S, map: (raw: v.InferOutput<S>) => T): T[] {
@@ -48,5 +56,6 @@ export const parseTasks = (input: unknown): Task[] =>
 export const parseDeals = (input: unknown): Deal[] =>
   parseList(input, RawDeal, (raw) => ({
     id: raw.id, name: raw.name ?? '', value: Number.isFinite(raw.expected_value) ? (raw.expected_value ?? null) : null,
+    currency: raw.prefs?.currency ?? raw.Prefs?.currency ?? null,
     milestone: raw.milestone ?? '', probability: raw.probability ?? null, closeDate: raw.close_date ?? null,
   }));

@@ -19,25 +19,31 @@ const Stored = v.object({
   at: v.number(),
 });
 
+const MENUS: (chrome.contextMenus.CreateProperties & { id: string })[] = [
+  { id: MENU_SELECTION, title: 'Look up “%s” in Agile CRM', contexts: ['selection'] },
+  { id: MENU_LINK, title: 'Look up this address in Agile CRM', contexts: ['link'], targetUrlPatterns: ['mailto:*'] },
+];
+
+/**
+ * Makes sure the menu items exist, as they are now. Called at every start of the worker, not only at install:
+ * `onInstalled` does not fire when the extension is enabled again, and items lost then (or at any other time) would
+ * stay lost until the next update. Creating an item that is already there fails with a duplicate id; it is then
+ * brought up to date instead, so any number of calls, in any order, leave exactly these items.
+ */
 export function registerMenus(): void {
-  chrome.contextMenus.removeAll(() => {
-    chrome.contextMenus.create({ id: MENU_SELECTION, title: 'Look up “%s” in Agile CRM', contexts: ['selection'] });
-    chrome.contextMenus.create({ id: MENU_LINK, title: 'Look up this address in Agile CRM', contexts: ['link'], targetUrlPatterns: ['mailto:*'] });
-  });
+  for (const { id, ...properties } of MENUS) {
+    chrome.contextMenus.create({ id, ...properties }, () => {
+      if (chrome.runtime.lastError) chrome.contextMenus.update(id, properties, () => void chrome.runtime.lastError);
+    });
+  }
 }
 
-/** What a click asks for: the addresses in the selection or link, else the selected words as a search. */
+/** What a click asks for: the addresses in the selection or the link (every recipient), else the selected words as a search. */
 export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'menuItemId' | 'selectionText' | 'linkUrl'>): PendingLookup | null {
-  let text = info.selectionText ?? '';
-  if (info.menuItemId === MENU_LINK && info.linkUrl?.toLowerCase().startsWith('mailto:')) {
-    try {
-      text = decodeURIComponent(info.linkUrl.slice(7).split('?')[0] ?? '');
-    } catch {
-      text = info.linkUrl.slice(7);
-    }
-  }
-  const { emails } = findPeople([{ text, name: '', source: 'selection' }]);
-  const query = emails.length > 0 ? '' : text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const link = info.menuItemId === MENU_LINK && info.linkUrl && /^mailto:/i.test(info.linkUrl) ? info.linkUrl : null;
+  const text = link ?? info.selectionText ?? '';
+  const { emails } = findPeople([{ text, name: '', source: link ? 'mailto' : 'selection' }]);
+  const query = emails.length > 0 || link ? '' : text.replace(/\s+/g, ' ').trim().slice(0, 200);
   return emails.length > 0 || query ? { emails, query } : null;
 }
 

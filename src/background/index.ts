@@ -122,8 +122,8 @@ chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r
 // read: keep every area to the extension's own pages and worker (storage.session is already).
 void chrome.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
 
-chrome.runtime.onInstalled.addListener(registerMenus);
+registerMenus();
 chrome.contextMenus.onClicked.addListener((info, tab) => void handleMenuClick(info, tab));
 
-/** For end-to-end tests, which cannot click a context menu through CDP. */
-Object.assign(globalThis, { handleMenuClick });
+/** For end-to-end tests and benchmarks: CDP cannot click a context menu, and the scan is timed in the worker. */
+Object.assign(globalThis, { handleMenuClick, scanTab });

@@ -1,10 +1,11 @@
 /**
  * Page → people → contacts. Scans a tab on demand (activeTab + scripting) and answers a lookup either from the
- * cache (instant, possibly stale) or from Agile CRM (then refreshes the cache).
+ * cache (instant, possibly stale) or from Agile CRM (then refreshes the cache). An address the lookup cannot use
+ * is set apart as `unusable`; it never fails the others.
  */
 import * as v from 'valibot';
-import browser from 'webextension-polyfill';
 import type { Contact } from '../shared/contact';
+import { emailKey, isEmailAddress } from '../shared/email';
 import { AppError } from '../shared/errors';
 import type { LookupResult, PageEmail, PageScanResult } from '../shared/messages';
 import { collectPageEmails } from '../scanner/collect';
@@ -12,26 +13,79 @@ import { findPeople } from '../scanner/people';
 import type { AgileClient } from './agile-client';
 import { contactCache } from './contact-cache';
 
-/** What the injected scanner returns, checked: a page could have replaced any global it uses. */
+/**
+ * How long a scan may take. `executeScript` never settles on a tab showing `alert()` (or one stuck in a script):
+ * past this the page is "busy" and the rep is told so, with search still at hand.
+ */
+export const SCAN_DEADLINE_MS = 2_000;
+
+/** What the injected scanner returns, checked: the page's own scripts share its DOM. */
 const ScanSchema = v.object({
   title: v.pipe(v.string(), v.transform((title) => title.slice(0, 300))),
+  contentType: v.optional(v.string(), ''),
   candidates: v.pipe(v.array(v.object({
     text: v.string(),
-    name: v.string(),
-    source: v.picklist(['selection', 'attribute', 'mailto', 'text']),
-  })), v.maxLength(5_000)),
+    name: v.pipe(v.string(), v.transform((name) => name.slice(0, 200))),
+    source: v.picklist(['selection', 'attribute', 'mailto', 'field', 'text']),
+  })), v.maxLength(10_000)),
 });
 
-export async function scanTab(tabId: number): Promise<PageScanResult> {
-  let results: { result?: unknown }[];
+const SEARCH_INSTEAD = 'Search by name or email above.';
+const WEB_STORE = /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/webstore)\//;
+
+/** Why a tab could not be scanned, in the rep's words, by what is known of it (its URL when visible, else the browser's error). */
+async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
+  if (error instanceof AppError) return error;
+  const url = (await chrome.tabs.get(tabId).catch(() => null))?.url ?? '';
+  const reason = error instanceof Error ? error.message : '';
+  if (WEB_STORE.test(url) || /gallery cannot be scripted/i.test(reason)) {
+    return new AppError('no_page', `The Chrome Web Store can’t be read by extensions. ${SEARCH_INSTEAD}`);
+  }
+  if (/^(chrome|edge|about|devtools|view-source|chrome-extension):/i.test(url) || /cannot access a chrome/i.test(reason)) {
+    return new AppError('no_page', `Browser pages can’t be read by extensions. ${SEARCH_INSTEAD}`);
+  }
+  const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => true);
+  if (url.startsWith('file:') && !fileAccess) {
+    return new AppError('file_access', `This is a file on your computer. To read it, turn on “Allow access to file URLs” in the extension’s details. ${SEARCH_INSTEAD}`);
+  }
+  if (!url && !fileAccess) {
+    // Chrome hides a file page's address from an extension without file access: say both things it may be.
+    return new AppError('file_access', `This page can’t be read. If it is a file on your computer (file://), turn on “Allow access to file URLs” in the extension’s details; browser pages are off limits to extensions. ${SEARCH_INSTEAD}`);
+  }
+  return new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`);
+}
+
+const BUSY = 'This page isn’t answering right now — it may be showing a dialog, or still loading. Close any dialog on the page and try again, or search by name or email above.';
+
+export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS): Promise<PageScanResult> {
+  let results: chrome.scripting.InjectionResult<unknown>[];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    results = await browser.scripting.executeScript({ target: { tabId }, func: collectPageEmails });
-  } catch {
-    throw new AppError('no_page', 'This page can’t be read by extensions (browser pages and the Web Store are off limits). Search by name instead.');
+    // Immediately, not at document idle: a page still loading is read as far as it got.
+    const injected = chrome.scripting.executeScript({ target: { tabId }, func: collectPageEmails, injectImmediately: true });
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('page_busy', BUSY)), deadlineMs);
+    });
+    results = await Promise.race([injected, late]);
+  } catch (error) {
+    throw await pageProblem(tabId, error);
+  } finally {
+    clearTimeout(timer);
   }
   const scan = v.safeParse(ScanSchema, results[0]?.result);
   if (!scan.success) throw new AppError('no_page', 'This page could not be scanned for email addresses. Reload it and try again.');
+  if (scan.output.contentType === 'application/pdf') {
+    throw new AppError('no_page', `This is a PDF, and the extension can’t read addresses inside PDFs. ${SEARCH_INSTEAD}`);
+  }
   return { title: scan.output.title, ...findPeople(scan.output.candidates) };
+}
+
+/** The addresses a lookup can use, and the rest. */
+function sort(emails: readonly PageEmail[]): { usable: PageEmail[]; unusable: PageEmail[] } {
+  const usable: PageEmail[] = [];
+  const unusable: PageEmail[] = [];
+  for (const entry of emails) (isEmailAddress(entry.email) ? usable : unusable).push(entry);
+  return { usable, unusable };
 }
 
 /** Found contacts once each (a contact may own several of the page's emails), in page order. */
@@ -41,11 +95,12 @@ function arrange(emails: readonly PageEmail[], known: ReadonlyMap<string, Contac
   const missing: PageEmail[] = [];
   const pending: PageEmail[] = [];
   for (const entry of emails) {
-    if (!known.has(entry.email)) {
+    const key = emailKey(entry.email);
+    if (!known.has(key)) {
       pending.push(entry);
       continue;
     }
-    const contact = known.get(entry.email);
+    const contact = known.get(key);
     if (!contact) missing.push(entry);
     else if (!ids.has(contact.id)) {
       ids.add(contact.id);
@@ -56,19 +111,26 @@ function arrange(emails: readonly PageEmail[], known: ReadonlyMap<string, Contac
 }
 
 export async function lookupFromCache(emails: readonly PageEmail[], webBase: string): Promise<LookupResult> {
-  const entries = await contactCache.read(emails.map((entry) => entry.email));
+  const { usable, unusable } = sort(emails);
+  const entries = await contactCache.read(usable.map((entry) => entry.email));
   const known = new Map([...entries].map(([email, entry]) => [email, entry.contact]));
   const times = [...entries.values()].map((entry) => entry.at);
-  return { ...arrange(emails, known), updatedAt: times.length > 0 ? Math.min(...times) : null, webBase, source: 'cache' };
+  return { ...arrange(usable, known), unusable, updatedAt: times.length > 0 ? Math.min(...times) : null, webBase, source: 'cache' };
 }
 
 /** Asks Agile CRM about these emails and refreshes the cache. */
 export async function lookupFromAgile(agile: AgileClient, emails: readonly PageEmail[], webBase: string): Promise<LookupResult> {
-  const addresses = emails.map((entry) => entry.email);
-  const found = addresses.length > 0 ? await agile.findByEmails(addresses) : new Map<string, Contact>();
+  const sorted = sort(emails);
+  const { found, refused } = sorted.usable.length > 0
+    ? await agile.findByEmails(sorted.usable.map((entry) => entry.email))
+    : { found: new Map<string, Contact>(), refused: [] };
+  const refusedKeys = new Set(refused.map(emailKey));
+  const usable = sorted.usable.filter((entry) => !refusedKeys.has(emailKey(entry.email)));
+  const unusable = [...sorted.unusable, ...sorted.usable.filter((entry) => refusedKeys.has(emailKey(entry.email)))];
+  const addresses = usable.map((entry) => entry.email);
   const now = Date.now();
-  // The answer goes back at once; the cache is written behind it.
-  void contactCache.write(addresses, found, now).catch(() => undefined);
-  const known = new Map<string, Contact | null>(addresses.map((email) => [email, found.get(email) ?? null]));
-  return { ...arrange(emails, known), updatedAt: now, webBase, source: 'agile' };
+  // The answer goes back at once; the cache is written behind it (and never fails).
+  void contactCache.write(addresses, found, now);
+  const known = new Map<string, Contact | null>(addresses.map((email) => [emailKey(email), found.get(emailKey(email)) ?? null]));
+  return { ...arrange(usable, known), unusable, updatedAt: now, webBase, source: 'agile' };
 }

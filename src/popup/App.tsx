@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { toErrorInfo, type ErrorInfo } from '../shared/errors';
+import { AppError, toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { PopupStart } from '../shared/messages';
 import { Notice } from './components/Notice';
 import { PageView } from './components/PageView';
@@ -7,7 +7,23 @@ import { SignInPanel } from './components/SignInPanel';
 import { send } from './send';
 import { activeTabId } from './use-page-lookup';
 
-const requestStart = async (): Promise<PopupStart> => send({ type: 'openPopup', tabId: await activeTabId() });
+/**
+ * The worker answers within its scan deadline (about 2 s); far past that it is stuck, and the rep gets words and
+ * "Try again" rather than "Loading…" for ever.
+ */
+const START_TIMEOUT_MS = 10_000;
+
+const requestStart = async (): Promise<PopupStart> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('timeout', 'The extension did not answer in time. Try again.')), START_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([send({ type: 'openPopup', tabId: await activeTabId() }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 /** Asked as the page loads, before the first render: the worker's answer overlaps Preact's start-up. */
 const firstStart = requestStart();
@@ -45,5 +61,9 @@ export function App() {
   if (!start.session.signedIn || !start.page) {
     return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(requestStart()); }} />;
   }
-  return <PageView session={start.session} start={start.page} onSignedOut={signedOut} />;
+  const reload = () => {
+    setStart(null);
+    void open(requestStart());
+  };
+  return <PageView session={start.session} start={start.page} onSignedOut={signedOut} onReload={reload} />;
 }

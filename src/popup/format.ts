@@ -1,16 +1,21 @@
 /** Display helpers for the popup: times, money, addresses, safe link targets. Pure, so they are unit-tested. */
 import type { Address } from '../shared/contact';
+import { readsAsAddress } from '../shared/postal';
 
 /** The Agile CRM web app's address for a contact. */
 export function contactUrl(webBase: string, id: string): string {
   return `${webBase.replace(/\/+$/, '')}/#contact/${encodeURIComponent(id)}`;
 }
 
-/** One line for display: "120 Street, Detroit, Michigan 48201, US", or the raw text when it was not JSON. */
+/**
+ * One line for display: "120 Street, Detroit, Michigan 48201, US", or the free text Agile holds when it reads as an
+ * address (checked again here: a contact cached by an older version may hold any text); '' when there is nothing.
+ */
 export function formatAddress(address: Address): string {
   const cityLine = [address.city, [address.state, address.zip].filter(Boolean).join(' ')].filter(Boolean);
   const parts = [address.address, ...cityLine, address.country].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : address.text;
+  if (parts.length > 0) return parts.join(', ');
+  return readsAsAddress(address.text) ? address.text.trim() : '';
 }
 
 
@@ -31,18 +36,50 @@ export function shortDate(seconds: number): string {
   return new Date(seconds * 1000).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
-export function money(value: number): string {
-  return value.toLocaleString(undefined, { maximumFractionDigits: 0 });
+/**
+ * A deal's amount: decimals kept when it has them ("120,000.50"), none when whole; with the currency (an ISO 4217
+ * code) when Agile gives one ("$120,000.50").
+ */
+export function money(value: number, currency: string | null = null, locale?: string): string {
+  const digits = { minimumFractionDigits: Number.isInteger(value) ? 0 : 2, maximumFractionDigits: 2 };
+  // Any well-formed code formats (one the browser does not know shows as "ZZZ 99.99"); agile-records.ts checks the form.
+  return value.toLocaleString(locale, currency ? { style: 'currency', currency, ...digits } : digits);
 }
 
-/** Only http(s) URLs become links; anything else (javascript:, data:…) is shown as text. */
-export function safeHttpUrl(value: string): string | null {
+/** A scheme: letters then `:`, not `host:port`. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:(?!\d)/i;
+
+/**
+ * Only http(s) URLs become links; anything else (javascript:, data:, skype:…) is shown as text. A host written
+ * without a scheme (`www.example.mx`, `example.mx/team`) becomes an https: link — never any other scheme — unless
+ * `hostWithoutScheme` is false (a Skype name such as `ada.lovelace` looks like a host and is not one).
+ */
+export function safeHttpUrl(value: string, hostWithoutScheme = true): string | null {
+  const text = value.trim();
   try {
-    const url = new URL(value.trim());
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    if (SCHEME.test(text)) {
+      const url = new URL(text);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    }
+    if (!hostWithoutScheme) return null;
+    const url = new URL(`https://${text.replace(/^\/\//, '')}`);
+    const host = url.hostname;
+    const plainHost = !url.username && !url.password && host.includes('.') && /^[a-z0-9.-]+$/.test(host) && !host.startsWith('.');
+    return /\s/.test(text) || !plainHost ? null : url.href;
   } catch {
     return null;
   }
+}
+
+/** Agile's website subtypes, as their owners write them; `URL` is the plain website. */
+const SITE_LABELS: Readonly<Record<string, string>> = {
+  URL: 'Website', SKYPE: 'Skype', TWITTER: 'Twitter', LINKEDIN: 'LinkedIn', FACEBOOK: 'Facebook', XING: 'XING',
+  FEED: 'Feed', GOOGLE_PLUS: 'Google+', FLICKR: 'Flickr', GITHUB: 'GitHub', YOUTUBE: 'YouTube',
+};
+
+/** The label of a website row: "Website", "LinkedIn"…, or the subtype in words for one Agile added later. */
+export function websiteLabel(subtype: string): string {
+  return SITE_LABELS[subtype.toUpperCase()] ?? (subtype ? label(subtype) : 'Website');
 }
 
 /** A dialable tel: URL, or null when the text holds no phone number. */

@@ -5,7 +5,7 @@
 import { html, raw } from 'hono/html';
 import type { SeedData } from './seed';
 
-const STYLE = raw(`<style>
+export const STYLE = raw(`<style>
   :root { color-scheme: light dark; font: 15px/1.45 system-ui, sans-serif; }
   body { margin: 0; background: Canvas; color: CanvasText; }
   main { max-width: 420px; margin: 48px auto; padding: 28px; border: 1px solid #8884; border-radius: 12px; }
@@ -52,15 +52,14 @@ export function errorPage(title: string, message: string) {
 }
 
 /**
- * A page a rep might be reading: a Gmail-like thread header (addresses in `email` attributes), mailto links,
- * addresses in running text, and addresses that are not people (noreply, an image name).
+ * A thread a rep might be reading: a Gmail-like header (addresses in `email` attributes), mailto links, addresses in
+ * running text, and addresses that are not people (noreply, an image name). The demo page, and the start of the
+ * fixture pages that must show the same people (sandbox/fixtures.ts).
  */
-export function demoPage(seed: SeedData) {
+export function demoThread(seed: SeedData) {
   const [first, second, third, fourth, plus] = seed.demoKnownEmails;
   const [unknownA, unknownB] = seed.demoUnknownEmails;
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Re: Q1 renewal — demo thread</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">${STYLE}</head><body><main style="max-width:720px">
-<h1>Re: Q1 renewal</h1>
+  return html`<h1>Re: Q1 renewal</h1>
 <div class="thread-header" role="heading" aria-level="2">
   <span class="gD" email="${first}" name="Sender">${first}</span> to
   <span class="g2" email="${second}" name="Recipient">me</span>,
@@ -69,7 +68,14 @@ export function demoPage(seed: SeedData) {
 <p>Hi all, looping in <a href="mailto:${third}?subject=Renewal">our CFO</a> and
 <a href="mailto:${unknownB}">Pat Kim</a> from the new team.</p>
 <p>For billing questions write to ${fourth} or ${plus}. Please don't reply to noreply@billing.example.</p>
-<img alt="" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="logo@2x.png">
+<img alt="" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="logo@2x.png">`;
+}
+
+/** The demo page: the thread above, as the sandbox serves it at /demo. */
+export function demoPage(seed: SeedData) {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Re: Q1 renewal — demo thread</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">${STYLE}</head><body><main style="max-width:720px">
+${demoThread(seed)}
 <p class="hint">Agile CRM sandbox demo page.</p>
 </main></body></html>`;
 }

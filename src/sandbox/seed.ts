@@ -67,6 +67,8 @@ export interface RawDeal {
   pipeline_id: number;
   contact_ids: string[];
   entity_type: 'deal';
+  /** The account's preferences, which Agile attaches to every deal; `currency` is an ISO 4217 code. */
+  prefs: { id: number; currency: string; template: string };
 }
 
 export interface SeedData {
@@ -82,6 +84,19 @@ export interface SeedData {
   demoUnknownEmails: string[];
   /** Contacts whose fields hold markup, script URLs and 10 kB strings (the /demo/hostile page). */
   hostileEmails: string[];
+  /** Contacts shaped like real records that trip naive clients (the fixture pages of sandbox/fixtures.ts). */
+  quirks: Quirks;
+}
+
+export interface Quirks {
+  /** `sean.o'connor@…`: an apostrophe in the local part. */
+  apostrophe: string;
+  /** `connor@…` on the same domain: what a scanner that cuts `sean.o'connor@…` would wrongly find. */
+  cutOfApostrophe: string;
+  /** A Unicode local part at a Unicode (IDN) domain, stored as written. */
+  unicode: string;
+  /** Address `{not json`, website `www.example.mx`, a deal of 120000.50 MXN. */
+  card: string;
 }
 
 /** The sandbox account's subdomain, as in `https://demo.agilecrm.com`. */
@@ -147,6 +162,8 @@ const MILESTONES = [['New', 10], ['Prospect', 20], ['Proposal', 50], ['Negotiati
 const DEAL_NAMES = ['Annual licence', 'Pilot', 'Expansion', 'Renewal', 'Professional services'];
 
 const ID_BASE = 5629585249009664;
+/** What Agile attaches to each deal as `prefs` (documented: `"currency": "USD"`). */
+const DEAL_PREFS = { id: 984, currency: 'USD', template: 'blue' };
 /** Seed time: 2026-11-01T00:00:00Z, so relative dates ("overdue") are stable against the sandbox clock. */
 export const SEED_EPOCH = 1_793_491_200;
 
@@ -253,7 +270,7 @@ export function createSeed(count = 200): SeedData {
       const [milestone, probability] = pick(MILESTONES);
       deals.push({ id: newId(), name: `${company} — ${pick(DEAL_NAMES)}`, expected_value: int(20, 900) * 100, milestone,
         probability, close_date: SEED_EPOCH + int(-86400 * 30, 86400 * 120), pipeline_id: 5700000000000001,
-        contact_ids: [String(id)], entity_type: 'deal' });
+        contact_ids: [String(id)], entity_type: 'deal', prefs: DEAL_PREFS });
     }
   }
 
@@ -266,6 +283,7 @@ export function createSeed(count = 200): SeedData {
     if (property) property.value = String(property.value).replace('@', '+crm@');
   }
   const hostileEmails = addHostileContacts(contacts, notes, deals, newId, owners[0]!);
+  const quirks = addQuirkyContacts(contacts, deals, newId, owners[1]!);
   return {
     domain: SANDBOX_DOMAIN,
     users: SANDBOX_USERS.map((user) => ({ ...user })),
@@ -276,6 +294,7 @@ export function createSeed(count = 200): SeedData {
     demoKnownEmails: [people[0], people[1], people[2], people[3], people[7]].map(emailOf),
     demoUnknownEmails: ['jordan.rivers@newco.example', 'pat.kim@startup.example'],
     hostileEmails,
+    quirks,
   };
 }
 
@@ -320,6 +339,37 @@ function addHostileContacts(contacts: RawContact[], notes: RawNote[], deals: Raw
   contacts.push(markup, longest);
   notes.push({ id: newId(), created_time: SEED_EPOCH, subject: xss(14), description: `${xss(15)}\n${long}`, contact_ids: [String(markup.id)], entity_type: 'note' });
   deals.push({ id: newId(), name: xss(16), expected_value: 1e12, milestone: xss(17), probability: 50, close_date: SEED_EPOCH,
-    pipeline_id: 5700000000000001, contact_ids: [String(markup.id)], entity_type: 'deal' });
+    pipeline_id: 5700000000000001, contact_ids: [String(markup.id)], entity_type: 'deal', prefs: DEAL_PREFS });
   return emails;
+}
+
+/** Real-looking records with the shapes that trip naive clients; see `Quirks`. */
+function addQuirkyContacts(contacts: RawContact[], deals: RawDeal[], newId: () => number, owner: RawContact['owner']): Quirks {
+  const quirks: Quirks = {
+    apostrophe: "sean.o'connor@harbourline.example",
+    cutOfApostrophe: 'connor@harbourline.example',
+    unicode: 'jürgen.weiß@münchen.example',
+    card: 'marisol.vega@vega-logistica.example',
+  };
+  const person = (first: string, last: string, company: string, extra: RawProperty[]): RawContact => ({
+    id: newId(), type: 'PERSON', created_time: SEED_EPOCH - 86400 * 40, updated_time: SEED_EPOCH, star_value: 3, lead_score: 40,
+    tags: ['customer'], tagsWithTime: [], entity_type: 'contact_entity', owner,
+    properties: [{ type: 'SYSTEM', name: 'first_name', value: first }, { type: 'SYSTEM', name: 'last_name', value: last },
+      { type: 'SYSTEM', name: 'company', value: company }, ...extra],
+  });
+  const card = person('Marisol', 'Vega', 'Vega Logística', [
+    { name: 'email', value: quirks.card, subtype: 'work' },
+    { name: 'address', value: '{not json' },
+    { name: 'website', value: 'www.example.mx', subtype: 'URL' },
+  ]);
+  contacts.push(
+    person('Seán', 'O’Connor', 'Harbourline Freight', [{ name: 'email', value: quirks.apostrophe, subtype: 'work' }]),
+    person('Connor', 'Byrne', 'Harbourline Freight', [{ name: 'email', value: quirks.cutOfApostrophe, subtype: 'work' }]),
+    person('Jürgen', 'Weiß', 'Weiß Maschinenbau', [{ name: 'email', value: quirks.unicode, subtype: 'work' }]),
+    card,
+  );
+  deals.push({ id: newId(), name: 'Vega Logística — Fleet tracking', expected_value: 120000.5, milestone: 'Proposal', probability: 50,
+    close_date: SEED_EPOCH + 86400 * 30, pipeline_id: 5700000000000001, contact_ids: [String(card.id)], entity_type: 'deal',
+    prefs: { ...DEAL_PREFS, currency: 'MXN' } });
+  return quirks;
 }

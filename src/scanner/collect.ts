@@ -2,12 +2,17 @@
  * Runs inside the page (chrome.scripting.executeScript, on demand through activeTab), so it must be
  * self-contained: no imports, no closures. It only gathers raw candidates; deciding which are people is
  * `findPeople`'s job, in the worker, where it is unit-tested.
+ *
+ * It reads the whole page: the document, every open shadow root (nested ones too) and every frame whose document
+ * this script may touch (same-origin, `srcdoc`, `about:blank`), walking their nodes (`innerText` enters neither
+ * shadow roots nor frames, and lays out the page to read it). Closed shadow roots and frames of other sites are out
+ * of its reach and skipped without an error.
  */
 
-export type CandidateSource = 'selection' | 'attribute' | 'mailto' | 'text';
+export type CandidateSource = 'selection' | 'attribute' | 'mailto' | 'field' | 'text';
 
 export interface Candidate {
-  /** Text holding one or more addresses, as found. */
+  /** Text holding one or more addresses, as found (a whole `mailto:` URL for links). */
   text: string;
   /** A name the page shows for it (Gmail's `name` attribute, a mailto link's text). */
   name: string;
@@ -16,43 +21,170 @@ export interface Candidate {
 
 export interface PageScan {
   title: string;
+  /** `document.contentType`: Chrome shows a PDF in a viewer this script cannot read. */
+  contentType: string;
   candidates: Candidate[];
 }
 
 export function collectPageEmails(): PageScan {
-  const MAX_TEXT = 2_000_000;
-  const MAX_CANDIDATES = 5_000;
+  // Characters read per source, page-wide: a long page is read to the end of its first 2 MB of text.
+  const budget: Record<CandidateSource, number> = { selection: 100_000, attribute: 1_000_000, mailto: 500_000, field: 500_000, text: 2_000_000 };
+  const MAX_CANDIDATES = 10_000;
+  const MAX_ROOTS = 1_000;
+  const FIELD_TYPES = new Set(['text', 'email', 'search', 'url', 'tel']);
+  const SKIPPED = new Set(['SCRIPT', 'STYLE', 'TEMPLATE', 'NOSCRIPT']);
+  // An address, its display name and an obfuscated form all lie within this many characters of an `@` or a
+  // bracketed "at" (shared/email.ts reads at most 256 either way): running text is shipped to the worker as those
+  // neighbourhoods only, not as megabytes of prose.
+  const REACH = 600;
+  const OBFUSCATED_AT = /[[({][ \t]*at[ \t]*[\])}]/gi;
   const candidates: Candidate[] = [];
+  // An `@` starts an address only with a local-part character before it and a letter or digit after it
+  // (shared/email.ts); the others — runs of `@`, `<@` — are passed over here, where they cost nothing to ship.
+  // Fixed length, one class per character: the regular expression engine tries each position once.
+  const MARK = /[0-9A-Za-z._%+'\-\u0080-\uffff]@[0-9A-Za-z\u0080-\uffff]/g;
+  const alphanumeric = (code: number) => code >= 128 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  const LOCAL_SYMBOLS = new Set(['.', '_', '%', '+', "'", '-'].map((symbol) => symbol.charCodeAt(0)));
+  /** The same test as MARK, at one `@`. */
+  const marks = (text: string, at: number) => {
+    const before = text.charCodeAt(at - 1);
+    return (alphanumeric(before) || LOCAL_SYMBOLS.has(before)) && alphanumeric(text.charCodeAt(at + 1));
+  };
+  /** The first `@` at or after `from` that may start an address, or -1. */
+  const nextMark = (text: string, from: number): number => {
+    MARK.lastIndex = Math.max(0, from - 1);
+    const found = MARK.exec(text);
+    return found ? found.index + 1 : -1;
+  };
+  const lastMark = (text: string, before: number, floor: number): number => {
+    // (lastIndexOf reads a negative position as 0: stop at the start rather than find the same `@` again.)
+    for (let at = before > 0 ? text.lastIndexOf('@', before - 1) : -1; at !== -1 && at >= floor; at = at > 0 ? text.lastIndexOf('@', at - 1) : -1) {
+      if (marks(text, at)) return at;
+    }
+    return -1;
+  };
+  const tokenAt = (text: string, from: number): number => {
+    OBFUSCATED_AT.lastIndex = from;
+    return OBFUSCATED_AT.exec(text)?.index ?? -1;
+  };
+  const mayHoldAddress = (text: string) => nextMark(text, 0) !== -1 || tokenAt(text, 0) !== -1;
+  const neighbourhoods = (text: string): string => {
+    const parts: string[] = [];
+    let nextAt = nextMark(text, 0);
+    let nextToken = tokenAt(text, 0);
+    while (nextAt !== -1 || nextToken !== -1) {
+      const mark = nextAt === -1 ? nextToken : nextToken === -1 ? nextAt : Math.min(nextAt, nextToken);
+      const start = Math.max(0, mark - REACH);
+      let end = Math.min(text.length, mark + REACH);
+      // Grow the window while a mark lies inside it: the last `@` mark before its end (searched backwards, at most
+      // REACH back: one further away would not grow it), and every bracketed "at". Each step grows the window by at
+      // least what the previous one searched, so the whole is linear.
+      for (let grown = end; ; end = grown) {
+        const last = lastMark(text, end, end - REACH);
+        grown = last === -1 ? end : Math.max(end, Math.min(text.length, last + REACH));
+        while (nextToken !== -1 && nextToken < grown) {
+          grown = Math.max(grown, Math.min(text.length, nextToken + REACH));
+          nextToken = tokenAt(text, nextToken + 1);
+        }
+        if (grown === end) break;
+      }
+      parts.push(text.slice(start, end));
+      nextAt = nextMark(text, end);
+    }
+    return parts.join('\n\n');
+  };
   const add = (text: string | null | undefined, name: string, source: CandidateSource): void => {
-    if (text && text.includes('@') && candidates.length < MAX_CANDIDATES) candidates.push({ text: text.slice(0, 10_000), name: name.trim().slice(0, 200), source });
+    const room = budget[source];
+    if (!text || room <= 0 || candidates.length >= MAX_CANDIDATES) return;
+    const read = text.length > room ? text.slice(0, room) : text;
+    budget[source] = room - read.length;
+    const kept = source === 'text' ? neighbourhoods(read) : read;
+    if (kept) candidates.push({ text: kept, name: name.trim().slice(0, 200), source });
   };
 
-  add(String(window.getSelection?.() ?? ''), '', 'selection');
-
-  // Gmail marks people with `email` (and `name`) attributes; Outlook on the web and many apps put
-  // "Name <address>" in title / aria-label; some use data-email or data-hovercard-id.
-  const attributeHolders = document.querySelectorAll('[email], [data-email], [data-hovercard-id*="@"], [title*="@"], [aria-label*="@"]');
-  for (const element of Array.from(attributeHolders)) {
-    const name = element.getAttribute('name') ?? element.getAttribute('data-name') ?? '';
-    for (const attribute of ['email', 'data-email', 'data-hovercard-id', 'title', 'aria-label']) {
-      add(element.getAttribute(attribute), name, 'attribute');
+  // A line ends around each block-level element, so its text never runs into the next one's. innerText would take
+  // this from the layout, and lay out a big page again whenever the popup's opening changed focus; tag names cost
+  // nothing. Custom elements (web components) count as blocks.
+  const BLOCKS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BR', 'BUTTON', 'CAPTION', 'DD', 'DETAILS', 'DIALOG', 'DIV', 'DL',
+    'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'IFRAME', 'IMG',
+    'LEGEND', 'LI', 'MAIN', 'NAV', 'OL', 'OPTION', 'P', 'PRE', 'SECTION', 'SUMMARY', 'TABLE', 'TBODY', 'TD', 'TFOOT', 'TH', 'THEAD', 'TR', 'UL']);
+  const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-');
+  /**
+   * The text under `root` in document order (hidden text too: a collapsed quote is still on the page), without
+   * scripts and styles; and every open shadow root and same-origin frame document met on the way, added to `nested`.
+   * Iterative, so no depth of nesting can overflow the stack.
+   */
+  const walk = (root: Node, nested: (Document | ShadowRoot)[]): string => {
+    const parts: string[] = [];
+    let size = 0;
+    let node: Node | null = root.firstChild;
+    while (node) {
+      let inside = false;
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (size < budget.text) parts.push(node.nodeValue ?? '');
+        size += node.nodeValue?.length ?? 0;
+      } else if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
+        const element = node as Element;
+        if (element.shadowRoot) nested.push(element.shadowRoot);
+        if (element.tagName === 'IFRAME' || element.tagName === 'FRAME') {
+          try {
+            const inner = (element as HTMLIFrameElement).contentDocument;
+            if (inner) nested.push(inner);
+          } catch {
+            // A frame of another site: not ours to read.
+          }
+        }
+        if (isBlock(element)) parts.push('\n');
+        inside = element.firstChild !== null;
+      }
+      if (inside) {
+        node = node.firstChild;
+        continue;
+      }
+      // Leave this node, and each ancestor whose last child it was.
+      while (node && node !== root) {
+        if (node.nodeType === Node.ELEMENT_NODE && isBlock(node as Element)) parts.push('\n');
+        if (node.nextSibling) {
+          node = node.nextSibling;
+          break;
+        }
+        node = node.parentNode;
+      }
+      if (node === root) break;
     }
+    return parts.join('');
+  };
+
+  const roots: (Document | ShadowRoot)[] = [document];
+  for (let index = 0; index < roots.length && index < MAX_ROOTS; index++) {
+    const root = roots[index]!;
+    const isDocument = root.nodeType === Node.DOCUMENT_NODE;
+    if (isDocument) add(String((root as Document).getSelection?.() ?? ''), '', 'selection');
+
+    // Gmail marks people with `email` (and `name`) attributes; Outlook on the web and many apps put
+    // "Name <address>" in title / aria-label; some use data-email or data-hovercard-id.
+    for (const element of Array.from(root.querySelectorAll('[email], [data-email], [data-hovercard-id*="@"], [title*="@"], [aria-label*="@"]'))) {
+      const name = element.getAttribute('name') ?? element.getAttribute('data-name') ?? '';
+      for (const attribute of ['email', 'data-email', 'data-hovercard-id', 'title', 'aria-label']) {
+        const value = element.getAttribute(attribute);
+        if (value && mayHoldAddress(value)) add(value, name, 'attribute');
+      }
+    }
+
+    for (const link of Array.from(root.querySelectorAll<HTMLAnchorElement | HTMLAreaElement>('a[href^="mailto:" i], area[href^="mailto:" i]'))) {
+      const label = (link.textContent ?? '').trim();
+      add(link.href, label.includes('@') ? '' : label, 'mailto');
+    }
+
+    // What the rep typed (a compose window's recipients, a sign-up form), never a password.
+    for (const field of Array.from(root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea'))) {
+      const typed = field.tagName === 'TEXTAREA' || FIELD_TYPES.has((field as HTMLInputElement).type);
+      if (typed && !/password/i.test(field.autocomplete) && mayHoldAddress(field.value)) add(field.value, '', 'field');
+    }
+
+    const top = isDocument ? ((root as Document).body ?? (root as Document).documentElement) : root;
+    if (top) add(walk(top, roots), '', 'text');
   }
 
-  for (const link of Array.from(document.querySelectorAll<HTMLAnchorElement>('a[href^="mailto:" i]'))) {
-    let address = link.href.slice('mailto:'.length).split('?')[0] ?? '';
-    try {
-      address = decodeURIComponent(address);
-    } catch {
-      // Keep the raw text: a malformed escape should not hide the address.
-    }
-    const label = (link.textContent ?? '').trim();
-    add(address, label.includes('@') ? '' : label, 'mailto');
-  }
-
-  const body = document.body;
-  const text = body ? (body.innerText || body.textContent || '') : '';
-  add(text.slice(0, MAX_TEXT), '', 'text');
-
-  return { title: document.title, candidates };
+  return { title: document.title, contentType: document.contentType, candidates };
 }

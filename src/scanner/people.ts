@@ -1,9 +1,13 @@
 /**
- * From raw page candidates to the people worth looking up: addresses extracted, lower-cased and de-duplicated,
- * machine senders and asset names dropped, names kept where the page gave one, capped at `limit`.
+ * From raw page candidates to the people worth looking up: addresses found whole (shared/email.ts), kept as
+ * written and de-duplicated by `emailKey`, machine senders and asset names dropped, names kept where the page gave
+ * one, capped at `limit`. Linear in the size of the page: the one regular expression run over page text
+ * (OBFUSCATED) starts with a bracket and has no overlapping quantifiers; the others read one address or name.
  */
+import { emailKey, findAddresses, type AddressMatch } from '../shared/email';
 import type { PageEmail } from '../shared/messages';
 import type { Candidate } from './collect';
+import { mailtoRecipients } from './mailto';
 
 export interface People {
   emails: PageEmail[];
@@ -11,55 +15,141 @@ export interface People {
   more: number;
 }
 
-/** Practical address syntax: what people write, not every RFC 5322 corner. */
-const EMAIL = /[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![a-z0-9-])/gi;
-
 /** Mailboxes no one reads and addresses that are really file names (`logo@2x.png`). */
 const MACHINE_LOCAL = /^(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon|postmaster|bounces?|notifications?|unsubscribe)(?:[+._-].*)?$/;
 const ASSET = /\.(?:png|jpe?g|gif|svg|webp|avif|ico|bmp|css|js|mjs|map|woff2?|ttf|eot|mp4|webm|pdf)$/;
 const RETINA = /@\d(?:\.\d)?x(?:\.|$)/;
 
-/** "Ada Lovelace <ada@example.com>" or "Ada Lovelace (ada@example.com)": the name before the address. */
-const NAMED = /([^<>,;:"()\n\r\t@]{2,80})\s*[<(]\s*([^<>()\s]+@[^<>()\s]+)\s*[>)]/g;
+/**
+ * `[at]`, `(at)`, `{at}` and the same with `dot`, any case, spaces inside or around: how staff directories and
+ * signatures hide addresses from harvesters. Only the bracketed forms — "ada at example dot com" is too often plain
+ * English. Starts with a bracket, so each bracket is tried once: linear.
+ */
+const OBFUSCATED = /[[({][ \t]*(at|dot)[ \t]*[\])}]/gi;
+
+/** A display name before `<address>` or `(address)` is at most this long; a longer run of words is prose. */
+const MAX_NAME = 80;
+/** Spaces allowed between a name, its bracket and the address. */
+const MAX_GAP = 8;
+const NAME_STOPS = new Set(['<', '>', ',', ';', ':', '"', '(', ')', '\n', '\r', '\t', '@']);
+const isSpace = (char: string | undefined) => char === ' ' || char === '\u00a0' || char === '\t' || char === '\n' || char === '\r';
 
 export function isPersonAddress(address: string): boolean {
-  const [local = '', domain = ''] = address.split('@');
-  return !MACHINE_LOCAL.test(local) && !ASSET.test(domain) && !RETINA.test(address) && !/^\d+$/.test(local);
+  const key = emailKey(address);
+  const at = key.lastIndexOf('@');
+  const local = key.slice(0, at);
+  return !MACHINE_LOCAL.test(local) && !ASSET.test(key.slice(at + 1)) && !RETINA.test(key) && !/^\d+$/.test(local);
 }
 
-/** Every plausible address in a piece of text, lower-cased, in order. */
-export function extractEmails(text: string): string[] {
-  return Array.from(text.matchAll(EMAIL), (match) => match[0].replace(/^[._%+-]+|[._%+-]+$/g, '').toLowerCase());
-}
-
-function namesIn(text: string): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const match of text.matchAll(NAMED)) {
-    const name = (match[1] ?? '').replace(/^[\s"'·|-]+|[\s"'·|:-]+$/g, '').trim();
-    const email = extractEmails(match[2] ?? '')[0];
-    if (email && name && !name.includes('@')) names.set(email, name);
+/** `Ada Lovelace <ada@example.com>`, `"Lovelace, Ada" <ada@…>` or `Ada (ada@…)`: the name before the bracket. */
+function nameBefore(text: string, match: AddressMatch): string {
+  let open = match.start - 1;
+  while (open >= match.start - MAX_GAP && isSpace(text[open])) open--;
+  const bracket = text[open];
+  if (bracket !== '<' && bracket !== '(') return '';
+  let close = match.end;
+  while (close < match.end + MAX_GAP && isSpace(text[close])) close++;
+  if (text[close] !== (bracket === '<' ? '>' : ')')) return '';
+  let last = open - 1;
+  while (last >= open - MAX_GAP && isSpace(text[last])) last--;
+  let first = last;
+  if (text[last] === '"') {
+    first = last - 1;
+    while (first > last - MAX_NAME && first >= 0 && text[first] !== '"' && text[first] !== '\n') first--;
+    if (text[first] !== '"') return '';
+    return clean(text.slice(first + 1, last));
   }
-  return names;
+  while (first >= 0 && !NAME_STOPS.has(text[first]!)) {
+    if (last - first >= MAX_NAME) return '';
+    first--;
+  }
+  return clean(text.slice(first + 1, last + 1));
 }
 
-/** Selection first (what the rep pointed at), then marked-up people, then links, then running text. */
-const ORDER = { selection: 0, attribute: 1, mailto: 2, text: 3 } as const;
+function clean(name: string): string {
+  const trimmed = name.replace(/^[\s"'·|-]+/, '').replace(/[\s"'·|:-]+$/, '');
+  return trimmed.length >= 2 && !trimmed.includes('@') ? trimmed : '';
+}
+
+/** The code of the first character before `index` that is not a space or tab, or NaN. */
+function codeBefore(text: string, index: number): number {
+  let i = index - 1;
+  while (text[i] === ' ' || text[i] === '\t') i--;
+  return text.charCodeAt(i);
+}
+
+/** Whether a bracketed `at` or `dot` stands between two address characters (`ada [at] example`), not beside punctuation. */
+function joinsAddress(text: string, start: number, end: number): boolean {
+  let after = end;
+  while (text[after] === ' ' || text[after] === '\t') after++;
+  const before = codeBefore(text, start);
+  const next = text.charCodeAt(after);
+  return (before >= 128 || /[A-Za-z0-9_%+'-]/.test(String.fromCharCode(before))) && (next >= 128 || /[A-Za-z0-9]/.test(String.fromCharCode(next)));
+}
 
 /**
- * @example findPeople([{ text: 'Write to Ada <ada@example.com>', name: '', source: 'text' }])
- *   // { emails: [{ email: 'ada@example.com', name: 'Ada' }], more: 0 }
+ * The text with bracketed `at`/`dot` that join address characters turned into `@`/`.`, and where those `@` landed,
+ * in order; null when no `at` does.
+ */
+function deobfuscated(text: string): { text: string; ats: number[] } | null {
+  const parts: string[] = [];
+  const ats: number[] = [];
+  let length = 0;
+  let from = 0;
+  OBFUSCATED.lastIndex = 0;
+  for (let match = OBFUSCATED.exec(text); match; match = OBFUSCATED.exec(text)) {
+    if (!joinsAddress(text, match.index, OBFUSCATED.lastIndex)) continue;
+    const at = match[1]!.length === 2;
+    let end = match.index;
+    while (end > from && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+    const kept = text.slice(from, end);
+    if (at) ats.push(length + kept.length);
+    parts.push(kept, at ? '@' : '.');
+    length += kept.length + 1;
+    from = OBFUSCATED.lastIndex;
+    while (text[from] === ' ' || text[from] === '\t') from++;
+  }
+  return ats.length > 0 ? { text: parts.join('') + text.slice(from), ats } : null;
+}
+
+/** The addresses in one candidate with the names the page gives them. */
+function peopleIn(candidate: Candidate): PageEmail[] {
+  if (candidate.source === 'mailto') {
+    const recipients = mailtoRecipients(candidate.text);
+    return recipients.map((email) => ({ email, name: recipients.length === 1 ? candidate.name : '' }));
+  }
+  const found = findAddresses(candidate.text).map((match) => ({ email: match.address, name: nameBefore(candidate.text, match) }));
+  const variant = deobfuscated(candidate.text);
+  if (variant) {
+    // Only addresses whose `@` was a bracketed `at`: the others were found above. Both lists are in text order.
+    let next = 0;
+    for (const match of findAddresses(variant.text)) {
+      const at = match.start + match.address.indexOf('@');
+      while (next < variant.ats.length && variant.ats[next]! < at) next++;
+      if (variant.ats[next] === at) found.push({ email: match.address, name: nameBefore(variant.text, match) });
+    }
+  }
+  // A name beside the whole candidate (a Gmail `name` attribute) belongs to its address only when there is one.
+  const single = new Set(found.map((person) => emailKey(person.email))).size === 1;
+  return found.map((person) => ({ email: person.email, name: person.name || (single ? candidate.name : '') }));
+}
+
+/** Selection first (what the rep pointed at), then marked-up people, links, form fields, then running text. */
+const ORDER = { selection: 0, attribute: 1, mailto: 2, field: 3, text: 4 } as const;
+
+/**
+ * @example findPeople([{ text: 'Write to Ada <Ada@Example.com>', name: '', source: 'text' }])
+ *   // { emails: [{ email: 'Ada@Example.com', name: 'Ada' }], more: 0 }
  */
 export function findPeople(candidates: readonly Candidate[], limit = 200): People {
   const seen = new Map<string, PageEmail>();
   const sorted = [...candidates].sort((a, b) => ORDER[a.source] - ORDER[b.source]);
   for (const candidate of sorted) {
-    const names = namesIn(candidate.text);
-    const addresses = extractEmails(candidate.text);
-    for (const email of addresses) {
+    for (const { email, name } of peopleIn(candidate)) {
       if (!isPersonAddress(email)) continue;
-      const name = names.get(email) ?? (addresses.length === 1 ? candidate.name : '');
-      const known = seen.get(email);
-      if (!known) seen.set(email, { email, name });
+      const key = emailKey(email);
+      const known = seen.get(key);
+      if (!known) seen.set(key, { email, name });
       else if (!known.name && name) known.name = name;
     }
   }

@@ -4,6 +4,8 @@
  * The extension, the relay and the sandbox all parse contacts through `parseContact`.
  */
 import * as v from 'valibot';
+import { emailKey } from './email';
+import { readsAsAddress } from './postal';
 
 const Labelled = v.object({
   value: v.string(),
@@ -18,7 +20,7 @@ const AddressSchema = v.object({
   state: v.optional(v.string()),
   zip: v.optional(v.string()),
   country: v.optional(v.string()),
-  /** The stored value as Agile sent it, for when it was not the JSON it should be. */
+  /** Free text Agile holds where it should hold JSON, kept when it reads as an address; '' otherwise. */
   text: v.string(),
 });
 export type Address = v.InferOutput<typeof AddressSchema>;
@@ -98,22 +100,26 @@ export class ContactParseError extends Error {
 
 const ADDRESS_KEYS = ['address', 'city', 'state', 'zip', 'country'] as const;
 
-/** Agile stores an address as a JSON string inside the property value; anything else is kept as plain text. */
-export function parseAddress(value: string): Address {
-  const address: Address = { text: value };
+/**
+ * Agile stores an address as a JSON string inside the property value: its parts are kept. A value that is not
+ * JSON is kept as text only when it reads as an address (`{not json` does not); with nothing readable, no address.
+ */
+export function parseAddress(value: string): Address | null {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      for (const key of ADDRESS_KEYS) {
-        const part = (parsed as Record<string, unknown>)[key];
-        if (typeof part === 'string' && part.trim()) address[key] = part.trim();
-        else if (typeof part === 'number') address[key] = String(part);
-      }
-    }
+    parsed = JSON.parse(value);
   } catch {
-    // Not JSON: the rep still sees the text Agile holds.
+    return readsAsAddress(value) ? { text: value.trim() } : null;
   }
-  return address;
+  if (typeof parsed === 'string') return readsAsAddress(parsed) ? { text: parsed.trim() } : null;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const address: Address = { text: '' };
+  for (const key of ADDRESS_KEYS) {
+    const part = (parsed as Record<string, unknown>)[key];
+    if (typeof part === 'string' && part.trim()) address[key] = part.trim();
+    else if (typeof part === 'number') address[key] = String(part);
+  }
+  return ADDRESS_KEYS.some((key) => address[key]) ? address : null;
 }
 
 const SYSTEM_FIELDS = new Set(['first_name', 'last_name', 'name', 'company', 'title', 'image', 'url']);
@@ -199,7 +205,7 @@ function parseOwner(input: unknown): Owner | null {
   return owner.success ? { id: owner.output.id, name: owner.output.name ?? '', email: owner.output.email ?? '' } : null;
 }
 
-/** Every email of the contact, lower-cased, for matching against the emails found on a page. */
+/** Every email of the contact as an `emailKey`, for matching against the emails found on a page. */
 export function contactEmails(contact: Contact): string[] {
-  return contact.emails.map((email) => email.value.toLowerCase());
+  return contact.emails.map((email) => emailKey(email.value));
 }

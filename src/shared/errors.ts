@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'bad_input'
   | 'not_found'
   | 'no_page'
+  | 'page_busy'
+  | 'file_access'
   | 'config'
   | 'internal';
 
@@ -37,8 +39,13 @@ export class AppError extends Error implements ErrorInfo {
   }
 }
 
-/** Anything thrown, as something the popup can show. Unknown failures keep their text but get a plain code. */
+/**
+ * Anything thrown, as something the popup can show. A failure that is not an `AppError` (a browser API's own
+ * message, such as "Resource::kQuotaBytes quota exceeded") is not in the rep's words: it is logged for whoever
+ * debugs the extension, and the rep gets a plain sentence.
+ */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof AppError) return error.toJSON();
-  return { code: 'internal', message: error instanceof Error ? error.message : 'Something went wrong.' };
+  console.error(error);
+  return { code: 'internal', message: 'Something went wrong in the extension. Try again.' };
 }

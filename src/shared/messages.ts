@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { Contact } from './contact';
+import { isEmailAddress, MAX_ADDRESS_OCTETS } from './email';
 import { AppError, type ErrorInfo } from './errors';
 import { TASK_PRIORITIES, TASK_TYPES, type Deal, type Note, type Task } from './records';
 import type { Settings } from './settings';
@@ -20,6 +21,7 @@ export interface SessionView {
 
 /** An address found on the page, with the name the page shows beside it (if any). */
 export interface PageEmail {
+  /** As written on the page (shared/email.ts); compared by `emailKey`. */
   email: string;
   name: string;
 }
@@ -50,6 +52,11 @@ export interface LookupResult {
   missing: PageEmail[];
   /** Cache answers only: emails the cache knows nothing about yet. */
   pending: PageEmail[];
+  /**
+   * Not looked up: not an address by shared/email.ts, or one Agile CRM refused to search for. Shown apart; they
+   * never fail the lookup of the others.
+   */
+  unusable: PageEmail[];
   /** When Agile CRM last answered for these emails (the oldest entry, for cache answers). */
   updatedAt: number | null;
   webBase: string;
@@ -70,8 +77,22 @@ export interface PendingLookup {
   query: string;
 }
 
-const Email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('That is not an email address.'), v.maxLength(254, 'That email address is too long.'));
-const PageEmailSchema = v.object({ email: Email, name: v.pipe(v.string(), v.maxLength(200)) });
+/** An address given whole (the add-contact form): trimmed, then checked by the one definition in email.ts. */
+export const EmailAddress = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(MAX_ADDRESS_OCTETS, 'That email address is too long.'),
+  v.check(isEmailAddress, 'That is not an email address.'),
+);
+
+/**
+ * An address to look up, as sent by a page. Any string is taken: one that is not an address comes back as
+ * `unusable` rather than failing the whole request (background/lookup.ts sorts them).
+ */
+const LookupEmail = v.object({
+  email: v.pipe(v.string(), v.trim()),
+  name: v.pipe(v.string(), v.transform((name) => name.slice(0, 200))),
+});
 const Id = v.pipe(v.string(), v.regex(/^\d{1,20}$/, 'is not an Agile CRM id'));
 const Line = (max: number) => v.pipe(v.string(), v.trim(), v.maxLength(max, `Keep it under ${max} characters.`));
 const Tag = v.pipe(v.string(), v.trim(), v.minLength(1, 'A tag cannot be empty.'), v.maxLength(100, 'A tag can have at most 100 characters.'),
@@ -80,7 +101,7 @@ const Tag = v.pipe(v.string(), v.trim(), v.minLength(1, 'A tag cannot be empty.'
 export const NewContactSchema = v.object({
   firstName: v.pipe(Line(100), v.minLength(1, 'First name is required.')),
   lastName: Line(100),
-  email: Email,
+  email: EmailAddress,
   company: Line(200),
   title: Line(200),
   phone: Line(50),
@@ -102,7 +123,7 @@ export const RequestSchema = v.variant('type', [
   v.object({ type: v.literal('signIn') }),
   v.object({ type: v.literal('signOut') }),
   v.object({ type: v.literal('openPopup'), tabId: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
-  v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(PageEmailSchema), v.maxLength(500)), source: v.picklist(['cache', 'agile']) }),
+  v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(LookupEmail), v.maxLength(500, 'Look up at most 500 addresses at a time.')), source: v.picklist(['cache', 'agile']) }),
   v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email.')) }),
   v.object({ type: v.literal('contactDetails'), id: Id }),
   v.object({ type: v.literal('addContact'), contact: NewContactSchema }),

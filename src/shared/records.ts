@@ -27,7 +27,10 @@ export interface Task {
 export interface Deal {
   id: string;
   name: string;
+  /** Agile's `expected_value`, decimals kept. */
   value: number | null;
+  /** ISO 4217 code from the deal's `prefs.currency` (the account's currency), when Agile gives one. */
+  currency: string | null;
   milestone: string;
   probability: number | null;
   closeDate: number | null;

@@ -52,6 +52,12 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
         }
       });
       await waitForSignIn(world.ext);
+      // A popup still open goes on to look the page up: let that finish (its answer and cache write), so it cannot
+      // land in the middle of the test that follows (a cleared cache refilled, a queued fault consumed).
+      await popup.waitForFunction(() => {
+        const status = document.querySelector('.status');
+        return !!status && !/Looking up|Refreshing/.test(status.textContent ?? '');
+      }, { timeout: 15_000 }).catch(() => undefined);
       if (!popup.isClosed()) await popup.close();
     },
     /** Idempotent; closes whichever browser `world.ext` is now (a test may relaunch it). */

@@ -38,13 +38,13 @@ function client(options: Partial<AgileClientOptions> = {}) {
       }
       return { token, apiBase: `${sandbox.url}/dev/api` };
     },
+    sleep: async () => undefined,
+    ...options,
     fetch: (input, init) => {
       const headers = new Headers(init?.headers);
       requests.push({ method: init?.method ?? 'GET', url: String(input), accept: headers.get('accept'), auth: headers.get('authorization') });
-      return fetch(input, init);
+      return (options.fetch ?? fetch)(input, init);
     },
-    sleep: async () => undefined,
-    ...options,
   });
   return { agile, requests };
 }
@@ -72,18 +72,58 @@ describe('lookups', () => {
 
   it('batches: ⌈n ÷ batch size⌉ requests, misses matched by email not position', async () => {
     const { agile, requests } = client({ batchSize: 2 });
-    const emails = [...known(), 'nobody@nowhere.example', 'KNOWN-LATER@nowhere.example'];
-    const found = await agile.findByEmails(emails.map((email) => email.toUpperCase()));
+    const emails = [...known(), 'nobody@nowhere.example', 'known-later@nowhere.example'];
+    const { found, refused } = await agile.findByEmails(emails);
     expect(requests).toHaveLength(Math.ceil(emails.length / 2));
     expect([...found.keys()].sort()).toEqual([...known()].sort());
     expect(found.get(known()[1]!)?.id).toMatch(/^\d{16}$/);
+    expect(refused).toEqual([]);
+  });
+
+  it('asks for an address as written and in lower case; answers match by key', async () => {
+    const asked: string[][] = [];
+    const { agile } = client({
+      fetch: async (input, init) => {
+        asked.push(JSON.parse(new URLSearchParams(String(init?.body)).get('email_ids') ?? '[]'));
+        return fetch(input, init);
+      },
+    });
+    const written = known()[0]!.replace(/^./, (first) => first.toUpperCase());
+    const { found } = await agile.findByEmails([written, known()[1]!]);
+    expect(asked).toEqual([[written, known()[0], known()[1]]]);
+    expect([...found.keys()].sort()).toEqual([known()[0], known()[1]].sort());
   });
 
   it('a page of 50 emails is one request', async () => {
     const { agile, requests } = client();
     const emails = Array.from({ length: 50 }, (_, i) => `person${i}@nowhere.example`);
-    expect((await agile.findByEmails(emails)).size).toBe(0);
+    expect((await agile.findByEmails(emails)).found.size).toBe(0);
     expect(requests).toHaveLength(1);
+  });
+
+  it('one address Agile refuses (400) is set apart; the others are still looked up', async () => {
+    // Agile's own validator is stricter than RFC 5321 (an apostrophe, a Unicode local part): it refuses the batch.
+    const strict = (emails: string[]) => emails.some((email) => !/^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$/.test(email));
+    const { agile, requests } = client({
+      fetch: async (input, init) => {
+        const ids = new URLSearchParams(String(init?.body)).get('email_ids');
+        if (ids && strict(JSON.parse(ids))) return new Response('Invalid email address in email_ids.', { status: 400 });
+        return fetch(input, init);
+      },
+    });
+    const emails = [...known(), "sean.o'connor@example.com", 'josé@correo.example', 'not an address', ...Array.from({ length: 40 }, (_, i) => `p${i}@nowhere.example`)];
+    const { found, refused } = await agile.findByEmails(emails);
+    expect(refused.sort()).toEqual(["sean.o'connor@example.com", 'josé@correo.example', 'not an address'].sort());
+    expect([...found.keys()].sort()).toEqual([...known()].sort());
+    expect(requests.length).toBeGreaterThan(2);
+    expect(requests.length).toBeLessThanOrEqual(1 + 2 * 16);
+  });
+
+  it('a batch refused past the split budget fails in words, without a request storm', async () => {
+    const { agile, requests } = client({ fetch: async () => new Response('Invalid email address in email_ids.', { status: 400 }) });
+    const emails = Array.from({ length: 50 }, (_, i) => `p${i}@nowhere.example`);
+    await expect(agile.findByEmails(emails)).rejects.toMatchObject({ code: 'bad_input' });
+    expect(requests.length).toBeLessThanOrEqual(1 + 2 * 17);
   });
 
   it('search, notes, tasks and deals parse into typed records', async () => {
@@ -119,6 +159,30 @@ describe('writes', () => {
     expect(await agile.addTask(id, { subject: 'Send deck', type: 'EMAIL', priority: 'HIGH', due: 1_900_000_000 })).toMatchObject({ subject: 'Send deck', complete: false });
     expect((await agile.editTags(id, ['vip'], 'add')).tags).toContain('vip');
     expect((await agile.editTags(id, ['vip'], 'remove')).tags).not.toContain('vip');
+  });
+});
+
+describe('a 404 in the words of the action that met it', () => {
+  const gone = () => client({ fetch: async () => new Response('Not Found', { status: 404 }) }).agile;
+  const id = '5629585249009664';
+
+  it.each([
+    ['add note', () => gone().addNote(id, 'Call', ''), 'This contact is no longer in Agile CRM, so the note was not added.'],
+    ['add task', () => gone().addTask(id, { subject: 'Call', type: 'CALL', priority: 'HIGH', due: 1 }), 'This contact is no longer in Agile CRM, so the task was not added.'],
+    ['add tag', () => gone().editTags(id, ['vip'], 'add'), 'This contact is no longer in Agile CRM, so its tags were not changed.'],
+    ['remove tag', () => gone().editTags(id, ['vip'], 'remove'), 'This contact is no longer in Agile CRM, so its tags were not changed.'],
+    ['notes', () => gone().notes(id), 'This contact is no longer in Agile CRM.'],
+    ['add contact', () => gone().createContact({ firstName: 'A', lastName: '', email: 'a@example.com', company: '', title: '', phone: '', tags: [] }),
+      'Agile CRM answered “not found”, so the contact was not added. Check the Agile CRM domain in Settings.'],
+    ['search', () => gone().search('ada'), 'Agile CRM answered “not found” to the search. Check the Agile CRM domain in Settings.'],
+    ['lookup', () => gone().findByEmails(['a@example.com']), 'Agile CRM answered “not found” to the address lookup. Check the Agile CRM domain in Settings.'],
+  ])('%s', async (_, action, message) => {
+    await expect(action()).rejects.toMatchObject({ code: 'not_found', message });
+  });
+
+  it('a single record asked for and not there is null, as Agile’s 204 is', async () => {
+    expect(await gone().getContact(id)).toBeNull();
+    expect(await gone().findByEmail('a@example.com')).toBeNull();
   });
 });
 

@@ -49,11 +49,15 @@ describe('parseContact', () => {
     expect(parseContact({ ...DOCUMENTED, created_time: '1469170109' }).createdTime).toBe(1469170109);
   });
 
-  it('tolerates an address that is not JSON, keeping its text', () => {
+  it('tolerates an address that is not JSON, keeping its text when it reads as an address', () => {
     const contact = parseContact({ ...DOCUMENTED, properties: [{ name: 'address', value: 'Near the old mill, Detroit' }] });
     expect(contact.address).toEqual({ text: 'Near the old mill, Detroit' });
     expect(formatAddress(contact.address!)).toBe('Near the old mill, Detroit');
-    expect(parseContact({ ...DOCUMENTED, properties: [{ name: 'address', value: '[1,2]' }] }).address).toEqual({ text: '[1,2]' });
+    const address = (value: string) => parseContact({ ...DOCUMENTED, properties: [{ name: 'address', value }] }).address;
+    expect(address('"12 Rue de la Paix, Paris"')).toEqual({ text: '12 Rue de la Paix, Paris' });
+    for (const garbage of ['{not json', '[1,2]', '{"address":"","city":"","state":"","zip":"","country":""}', 'null', '12', '<b>x</b>', '}}}', 'undefined', '   ']) {
+      expect(address(garbage), garbage).toBeNull();
+    }
   });
 
   it('skips malformed properties instead of losing the contact', () => {
@@ -88,6 +92,10 @@ describe('formatAddress and contactUrl', () => {
   it('joins the parts a rep reads on an envelope', () => {
     expect(formatAddress({ address: '120 Street', city: 'Detroit', state: 'Michigan', zip: '48201', country: 'US', text: '' }))
       .toBe('120 Street, Detroit, Michigan 48201, US');
+  });
+  it('shows nothing for text that does not read as an address (a contact cached by an older version)', () => {
+    expect(formatAddress({ text: '{not json' })).toBe('');
+    expect(formatAddress({ text: 'Near the old mill' })).toBe('Near the old mill');
   });
   it('links to the contact in the Agile CRM web app', () => {
     expect(contactUrl('https://acme.agilecrm.com/', '5629585249009664')).toBe('https://acme.agilecrm.com/#contact/5629585249009664');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { companyFromEmail, initials, label, relativeTime, safeHttpUrl, splitName, telUrl } from '../../src/popup/format';
+import { parseDeals } from '../../src/background/agile-records';
+import { companyFromEmail, initials, label, money, relativeTime, safeHttpUrl, splitName, telUrl, websiteLabel } from '../../src/popup/format';
 import { withEdits } from '../../src/popup/lookup-edits';
 import { parseContact } from '../../src/shared/contact';
 import type { LookupResult } from '../../src/shared/messages';
@@ -19,8 +20,49 @@ describe('what the popup shows', () => {
     expect(safeHttpUrl('javascript:alert(1)')).toBeNull();
     expect(safeHttpUrl('data:text/html,<b>x</b>')).toBeNull();
     expect(safeHttpUrl('not a url')).toBeNull();
+    expect(safeHttpUrl('skype:ada.lovelace?call')).toBeNull();
     expect(telUrl('+1 (555) 010-0100')).toBe('tel:+15550100100');
     expect(telUrl('javascript:alert(1)')).toBeNull();
+  });
+
+  it('a host written without a scheme becomes an https: link, never any other scheme', () => {
+    expect(safeHttpUrl('www.example.mx')).toBe('https://www.example.mx/');
+    expect(safeHttpUrl(' example.mx/equipo?x=1 ')).toBe('https://example.mx/equipo?x=1');
+    expect(safeHttpUrl('example.com:8080/a')).toBe('https://example.com:8080/a');
+    expect(safeHttpUrl('//www.example.mx')).toBe('https://www.example.mx/');
+    expect(safeHttpUrl('münchen.example')).toBe('https://xn--mnchen-3ya.example/');
+    expect(safeHttpUrl('ada.lovelace', false)).toBeNull();
+    for (const value of ['javascript:1', '@ada', 'user@www.example.mx', 'www.exa mple.mx', 'live:ada.lovelace', 'ftp://example.com', 'localhost']) {
+      expect(safeHttpUrl(value), value).toBeNull();
+    }
+  });
+
+  it('labels websites the way their owners write them; Agile’s URL is the website', () => {
+    expect(websiteLabel('URL')).toBe('Website');
+    expect(websiteLabel('')).toBe('Website');
+    expect(websiteLabel('LINKEDIN')).toBe('LinkedIn');
+    expect(websiteLabel('GOOGLE_PLUS')).toBe('Google+');
+    expect(websiteLabel('MASTODON')).toBe('Mastodon');
+  });
+
+  it('keeps a deal’s decimals, with the currency where Agile gives one', () => {
+    expect(money(120000.5, null, 'en-US')).toBe('120,000.50');
+    expect(money(120000, null, 'en-US')).toBe('120,000');
+    expect(money(120000.5, 'USD', 'en-US')).toBe('$120,000.50');
+    expect(money(1e12, 'MXN', 'en-US')).toBe('MX$1,000,000,000,000');
+    expect(money(0.5, 'EUR', 'de-DE')).toBe('0,50\u00a0€');
+    expect(money(99.99, 'ZZZ', 'en-US')).toMatch(/^ZZZ\s99\.99$/);
+  });
+
+  it('reads the currency from a deal’s prefs, as Agile documents it, and tolerates its absence', () => {
+    const deals = parseDeals([
+      { id: 1, name: 'A', expected_value: 120000.5, prefs: { id: 984, currency: 'USD', template: 'blue' } },
+      { id: 2, name: 'B', expected_value: '120000.50', Prefs: { currency: 'EUR-€' } },
+      { id: 3, name: 'C', expected_value: 5, prefs: { currency: 'dollars' } },
+      { id: 4, name: 'D', expected_value: 5, prefs: 'nonsense' },
+      { id: 5, name: 'E', expected_value: 'abc' },
+    ]);
+    expect(deals.map((deal) => [deal.id, deal.value, deal.currency])).toEqual([['1', 120000.5, 'USD'], ['2', 120000.5, 'EUR'], ['3', 5, null], ['4', 5, null], ['5', null, null]]);
   });
 
   it('derives initials, labels and form defaults', () => {
@@ -39,8 +81,9 @@ describe('withEdits', () => {
     parseContact({ id, tags, properties: [{ name: 'email', value: email }, { name: 'first_name', value: id }] });
   const lookup: LookupResult = {
     found: [contact('1', 'a@x.example')],
-    missing: [{ email: 'b@x.example', name: 'B' }],
+    missing: [{ email: 'B@x.example', name: 'B' }],
     pending: [],
+    unusable: [],
     updatedAt: 1,
     webBase: 'https://demo.agilecrm.com',
     source: 'agile',

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact, CustomField } from '../../shared/contact';
-import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl } from '../format';
+import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl, websiteLabel } from '../format';
 import { Avatar } from './Avatar';
 import { ContactDetails } from './ContactDetails';
 import { NoteForm } from './NoteForm';
@@ -42,7 +42,8 @@ export function ContactCard({ contact, webBase, focus = false, onChange }: {
   const name = contact.name || 'Unnamed contact';
   const role = [contact.title, contact.company].filter(Boolean).join(' · ');
   const headingId = `contact-${contact.id}`;
-  const websites = contact.websites.map((site) => ({ ...site, href: safeHttpUrl(site.value) }));
+  const websites = contact.websites.map((site) => ({ ...site, href: safeHttpUrl(site.value, site.subtype.toUpperCase() !== 'SKYPE') }));
+  const address = contact.address ? formatAddress(contact.address) : '';
   const panelProps = (which: Exclude<Panel, null>) => ({ hidden: panel !== which, id: `${headingId}-${which}` });
 
   return (
@@ -77,15 +78,15 @@ export function ContactCard({ contact, webBase, focus = false, onChange }: {
             </div>
           );
         })}
-        {contact.address && (
+        {address && (
           <div class="fact">
             <dt>Address</dt>
-            <dd title={formatAddress(contact.address)}>{formatAddress(contact.address)}</dd>
+            <dd title={address}>{address}</dd>
           </div>
         )}
         {websites.map((site) => (
           <div class="fact" key={`w${site.value}`}>
-            <dt>{site.subtype ? label(site.subtype) : 'Website'}</dt>
+            <dt>{websiteLabel(site.subtype)}</dt>
             <dd>{site.href ? <a href={site.href} target="_blank" rel="noopener noreferrer">{site.value}</a> : site.value}</dd>
           </div>
         ))}

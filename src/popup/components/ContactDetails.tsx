@@ -72,7 +72,7 @@ export function ContactDetails({ id }: { id: string }) {
               <li key={deal.id}>
                 <strong>{deal.name || 'Deal'}</strong>
                 <span class="muted">
-                  {deal.value !== null && ` · ${money(deal.value)}`}
+                  {deal.value !== null && ` · ${money(deal.value, deal.currency)}`}
                   {deal.milestone && ` · ${deal.milestone}`}
                   {deal.probability !== null && ` · ${deal.probability}%`}
                   {deal.closeDate !== null && ` · closes ${shortDate(deal.closeDate)}`}

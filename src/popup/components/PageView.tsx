@@ -10,7 +10,9 @@ import { usePageLookup, type PageStart } from '../use-page-lookup';
 import { ContactCard } from './ContactCard';
 import { MissingList } from './MissingList';
 import { Notice } from './Notice';
+import { PageProblem } from './PageProblem';
 import { SearchBox } from './SearchBox';
+import { UnusableList } from './UnusableList';
 
 interface Search {
   query: string;
@@ -29,8 +31,16 @@ function useNow(): number {
   return now;
 }
 
-/** Signed in: the people on this page as Agile CRM knows them, a search box, and what is missing. */
-export function PageView({ session, start, onSignedOut }: { session: SessionView; start: PageStart; onSignedOut(error: ErrorInfo | null): void }) {
+/**
+ * Signed in: the people on this page as Agile CRM knows them, a search box, and what is missing. `onReload` reads
+ * the page again (after a dialog on it was closed).
+ */
+export function PageView({ session, start, onSignedOut, onReload }: {
+  session: SessionView;
+  start: PageStart;
+  onSignedOut(error: ErrorInfo | null): void;
+  onReload(): void;
+}) {
   const { state, refresh, replaceContact } = usePageLookup(start, onSignedOut);
   const [search, setSearch] = useState<Search | null>(null);
   const [added, setAdded] = useState<Contact | null>(null);
@@ -113,6 +123,7 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
               <span role="status" aria-live="polite">
                 {state.emails.length === 0 && !state.error && 'No email addresses on this page. Search by name above.'}
                 {result && `${result.found.length} in Agile CRM · ${result.missing.length} not in Agile CRM`}
+                {result && result.unusable.length > 0 && ` · ${result.unusable.length} not looked up`}
                 {result && result.updatedAt !== null && !state.staleBecause && ` · updated ${relativeTime(result.updatedAt, now)}`}
                 {!result && state.phase === 'looking-up' && `Looking up ${state.emails.length} address${state.emails.length === 1 ? '' : 'es'}…`}
               </span>
@@ -122,7 +133,7 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
                 </button>
               )}
             </div>
-            <Notice error={state.error} />
+            <PageProblem error={state.error} onRetry={onReload} />
             {state.staleBecause && result && (
               <Notice kind="info">
                 Couldn’t refresh: {state.staleBecause.message} Showing what Agile CRM said {result.updatedAt !== null ? relativeTime(result.updatedAt, now) : 'earlier'}; it may be out of date.
@@ -139,6 +150,7 @@ export function PageView({ session, start, onSignedOut }: { session: SessionView
                 }}
               />
             )}
+            {result && <UnusableList people={result.unusable} />}
             {state.more > 0 && <p class="muted small">+{state.more} more addresses on this page not shown.</p>}
           </section>
         )}

@@ -1,0 +1,84 @@
+/**
+ * The in-page collector ships running text to the worker as the neighbourhoods of each `@` and bracketed "at"
+ * only. Property: the people found in what it ships are exactly the people found in the whole text. (The DOM
+ * walk itself — frames, shadow roots, fields — runs against real pages in test/e2e/pages.test.ts.)
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { collectPageEmails } from '../../src/scanner/collect';
+import { findPeople } from '../../src/scanner/people';
+
+/** A node with just the members the collector's walk reads. */
+interface FakeNode { nodeType: number; tagName?: string; nodeValue?: string; shadowRoot?: null; firstChild: FakeNode | null; nextSibling: FakeNode | null; parentNode: FakeNode | null }
+const text = (value: string): FakeNode => ({ nodeType: 3, nodeValue: value, firstChild: null, nextSibling: null, parentNode: null });
+function element(tagName: string, ...children: FakeNode[]): FakeNode {
+  const node: FakeNode = { nodeType: 1, tagName, shadowRoot: null, firstChild: children[0] ?? null, nextSibling: null, parentNode: null };
+  children.forEach((child, i) => Object.assign(child, { parentNode: node, nextSibling: children[i + 1] ?? null }));
+  return node;
+}
+
+/** The few DOM members collectPageEmails touches, on a document whose body is `body`. */
+function documentWith(body: FakeNode): void {
+  Object.assign(globalThis, {
+    Node: { DOCUMENT_NODE: 9, TEXT_NODE: 3, ELEMENT_NODE: 1 },
+    document: { nodeType: 9, title: 'T', contentType: 'text/html', getSelection: () => '', querySelectorAll: () => [], body },
+  });
+}
+const pageOf = (value: string) => documentWith(element('BODY', text(value)));
+afterEach(() => {
+  Reflect.deleteProperty(globalThis, 'document');
+  Reflect.deleteProperty(globalThis, 'Node');
+});
+
+const people = (value: string) => findPeople([{ text: value, name: '', source: 'text' }], 10_000).emails;
+const shipped = (value: string) => {
+  pageOf(value);
+  return findPeople(collectPageEmails().candidates, 10_000).emails;
+};
+
+describe('collectPageEmails: the walk over the DOM', () => {
+  const found = () => findPeople(collectPageEmails().candidates).emails.map((person) => person.email);
+
+  it('ends a line around block elements, joins inline ones, and skips scripts and styles', () => {
+    documentWith(element('BODY',
+      element('DIV', text('ada@example.com')), element('DIV', text('Next')),
+      element('P', text('bob@'), element('B', text('example')), text('.org')),
+      element('SCRIPT', text('var x = "eve@script.example";')), element('STYLE', text('a::after { content: "mallory@style.example" }')),
+      element('TD', text('carol@example.net')), element('X-CARD', text('Dave')),
+    ));
+    expect(found()).toEqual(['ada@example.com', 'bob@example.org', 'carol@example.net']);
+  });
+
+  it('walks any depth of nesting without recursion', () => {
+    let deepest = element('SPAN', text('ada@example.com'));
+    for (let depth = 0; depth < 200_000; depth++) deepest = element(depth % 2 ? 'DIV' : 'SPAN', deepest);
+    documentWith(element('BODY', deepest));
+    expect(found()).toEqual(['ada@example.com']);
+  });
+});
+
+describe('collectPageEmails: running text', () => {
+  it('finds in the neighbourhoods what is in the whole text', () => {
+    const word = fc.oneof(fc.constantFrom('ada@example.com', 'Ada Lovelace <ada@example.com>', 'bob [at] example [dot] org', 'x', '@', '[at]', '(dot)', ' ', '\n',
+      'a'.repeat(300), `b@${'c'.repeat(250)}.com`, 'é'.repeat(100), '@'.repeat(700), 'x@'.repeat(400), 'ab<@@@', '.@-'), fc.string({ maxLength: 8 }));
+    const filler = fc.nat({ max: 1_500 }).map((n) => ' lorem'.repeat(n));
+    fc.assert(fc.property(fc.array(fc.oneof(word, filler), { maxLength: 30 }), (parts) => {
+      const joined = parts.join('');
+      expect(shipped(joined)).toEqual(people(joined));
+    }), { numRuns: 300 });
+  });
+
+  it('ships kilobytes of a 2 MB page of prose, and reads it to its end', () => {
+    pageOf(`${'Lorem ipsum dolor sit amet. '.repeat(70_000)}\nFrom: Ada Lovelace <ada@example.com>.`);
+    const { candidates } = collectPageEmails();
+    expect(candidates.reduce((size, candidate) => size + candidate.text.length, 0)).toBeLessThan(2_000);
+    expect(findPeople(candidates).emails).toEqual([{ email: 'ada@example.com', name: 'Ada Lovelace' }]);
+  });
+
+  it('merges the neighbourhoods of a run of a million @ in linear time', () => {
+    const hostile = `${'@'.repeat(1_000_000)} ada@example.com ${'(at)'.repeat(100_000)}`;
+    const started = performance.now();
+    expect(shipped(hostile).map((person) => person.email)).toEqual(['ada@example.com']);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
