@@ -18,7 +18,6 @@
  */
 import * as oauth from 'oauth4webapi';
 import * as v from 'valibot';
-import browser from 'webextension-polyfill';
 import { AppError } from '../shared/errors';
 import { isLoopbackHost } from '../shared/loopback';
 import type { SessionView } from '../shared/messages';
@@ -118,7 +117,9 @@ async function discoverRelay(relayUrl: string): Promise<Relay> {
  */
 async function launchAuthWindow(url: URL, interactive: boolean): Promise<URL> {
   try {
-    return new URL(await browser.identity.launchWebAuthFlow({ url: url.href, interactive }));
+    const landed = await chrome.identity.launchWebAuthFlow({ url: url.href, interactive });
+    if (!landed) throw new Error('The flow ended without a redirect URL.');
+    return new URL(landed);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/could not be loaded/i.test(message)) {
@@ -334,7 +335,7 @@ async function authorize(interactive: boolean): Promise<Authorized> {
   const client = { client_id: relay.clientId };
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
-  const redirectUri = browser.identity.getRedirectURL();
+  const redirectUri = chrome.identity.getRedirectURL();
   const domain = account.kind === 'domain' ? account.domain : null;
 
   const url = new URL(relay.authorizeUrl);

@@ -3,7 +3,6 @@
  * popup opened on it (`chrome.action.openPopup`), or a small window where that is not available.
  */
 import * as v from 'valibot';
-import browser from 'webextension-polyfill';
 import type { PendingLookup } from '../shared/messages';
 import { findPeople } from '../scanner/people';
 
@@ -55,7 +54,7 @@ export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'me
 export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
   const pending = pendingFromClick(info);
   if (!pending) return;
-  await browser.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
+  await chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
   try {
     await chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
   } catch {
@@ -66,8 +65,8 @@ export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab
 
 /** The popup takes the parked lookup once. */
 export async function takePendingLookup(now = Date.now()): Promise<PendingLookup | null> {
-  const stored = await browser.storage.session.get(KEY);
-  await browser.storage.session.remove(KEY);
+  const stored = await chrome.storage.session.get(KEY);
+  await chrome.storage.session.remove(KEY);
   const parsed = v.safeParse(Stored, stored[KEY]);
   if (!parsed.success || now - parsed.output.at > PENDING_TTL_MS) return null;
   return { emails: parsed.output.emails, query: parsed.output.query };

@@ -119,8 +119,9 @@ chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r
 });
 
 // The refresh token and cached contacts live in storage.local, which scripts injected into pages could otherwise
-// read: keep every area to the extension's own pages and worker (storage.session is already).
-void chrome.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
+// read: keep every area to the extension's own pages and worker (storage.session is already). Firefox has no
+// setAccessLevel: its storage areas are never exposed to content scripts it did not declare.
+void chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
 
 registerMenus();
 chrome.contextMenus.onClicked.addListener((info, tab) => void handleMenuClick(info, tab));

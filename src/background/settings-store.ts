@@ -1,16 +1,15 @@
 /** The settings record in `storage.local`; only the worker reads and writes it. */
-import browser from 'webextension-polyfill';
 import { readStoredSettings, validateSettings, type Settings } from '../shared/settings';
 
 const KEY = 'settings';
 
 export async function loadSettings(): Promise<Settings> {
-  return readStoredSettings((await browser.storage.local.get(KEY))[KEY]);
+  return readStoredSettings((await chrome.storage.local.get(KEY))[KEY]);
 }
 
 /** Validates, then saves; a SettingsError names the field the options page should point at. */
 export async function saveSettings(input: Settings): Promise<Settings> {
   const settings = validateSettings(input);
-  await browser.storage.local.set({ [KEY]: settings });
+  await chrome.storage.local.set({ [KEY]: settings });
   return settings;
 }

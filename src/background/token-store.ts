@@ -7,7 +7,6 @@
  *   (a refresh brings a new one).
  */
 import * as v from 'valibot';
-import browser from 'webextension-polyfill';
 
 const Grant = v.object({
   /** The relay's OAuth metadata, so a refresh needs no discovery round-trip. */
@@ -44,17 +43,17 @@ export type Access = v.InferOutput<typeof Access>;
 const GRANT_KEY = 'grant';
 const ACCESS_KEY = 'access';
 
-async function read<T extends v.GenericSchema>(area: browser.Storage.StorageArea, key: string, schema: T): Promise<v.InferOutput<T> | null> {
+async function read<T extends v.GenericSchema>(area: chrome.storage.StorageArea, key: string, schema: T): Promise<v.InferOutput<T> | null> {
   const stored = await area.get(key);
   const parsed = v.safeParse(schema, stored[key]);
   return parsed.success ? parsed.output : null;
 }
 
 export const tokenStore = {
-  loadGrant: (): Promise<Grant | null> => read(browser.storage.local, GRANT_KEY, Grant),
+  loadGrant: (): Promise<Grant | null> => read(chrome.storage.local, GRANT_KEY, Grant),
 
   async loadAccess(): Promise<Access | null> {
-    return read(browser.storage.session, ACCESS_KEY, Access);
+    return read(chrome.storage.session, ACCESS_KEY, Access);
   },
 
   /**
@@ -62,12 +61,12 @@ export const tokenStore = {
    * worker killed in between would be left holding the old, now-refused one.
    */
   async save(grant: Grant, access: Access): Promise<void> {
-    await browser.storage.local.set({ [GRANT_KEY]: grant });
-    await browser.storage.session.set({ [ACCESS_KEY]: access });
+    await chrome.storage.local.set({ [GRANT_KEY]: grant });
+    await chrome.storage.session.set({ [ACCESS_KEY]: access });
   },
 
   async clear(): Promise<void> {
-    await browser.storage.session.remove(ACCESS_KEY);
-    await browser.storage.local.remove(GRANT_KEY);
+    await chrome.storage.session.remove(ACCESS_KEY);
+    await chrome.storage.local.remove(GRANT_KEY);
   },
 };
