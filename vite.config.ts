@@ -2,6 +2,7 @@ import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
+import { pageScript } from './scripts/page-script.ts';
 
 /**
  * Loopback host permissions let the extension reach the sandbox on this machine; a store build (a relay on https)
@@ -17,7 +18,7 @@ export const storeManifest = (base: typeof manifest) => ({
  * (no loopback access). `vite build --mode bench` → dist-bench/, plus the benchmark's floor page, never shipped.
  */
 export default defineConfig(({ mode }) => ({
-  plugins: [preact(), crx({ manifest: mode === 'store' ? storeManifest(manifest) : manifest })],
+  plugins: [preact(), crx({ manifest: mode === 'store' ? storeManifest(manifest) : manifest }), pageScript()],
   build: {
     outDir: mode === 'bench' ? 'dist-bench' : mode === 'store' ? 'dist-store' : 'dist',
     emptyOutDir: true,

@@ -1,13 +1,17 @@
 /**
- * "Look up … in Agile CRM" on a selection or a mailto: link. The lookup is parked in `storage.session` and the
- * popup opened on it (`chrome.action.openPopup`), or a small window where that is not available.
+ * "Look up … in Agile CRM" on a selection or a mailto: link, and "Open the Agile CRM side panel". A lookup reads
+ * what was clicked with the page scanner (the click grants activeTab), is parked in `storage.session` and the popup
+ * opened on it (`chrome.action.openPopup`), or a small window where that is not available.
  */
 import * as v from 'valibot';
 import type { PendingLookup } from '../shared/messages';
-import { findPeople } from '../scanner/people';
+import { openSidePanel, sidePanelAvailable } from '../shared/side-panel';
+import type { CandidateSource } from '../scanner/collect';
+import { scanTab } from './lookup';
 
 export const MENU_SELECTION = 'lookup-selection';
 export const MENU_LINK = 'lookup-link';
+export const MENU_PANEL = 'open-side-panel';
 const KEY = 'pendingLookup';
 /** A parked lookup older than this was not for the popup the rep is opening now. */
 const PENDING_TTL_MS = 60_000;
@@ -21,6 +25,7 @@ const Stored = v.object({
 const MENUS: (chrome.contextMenus.CreateProperties & { id: string })[] = [
   { id: MENU_SELECTION, title: 'Look up “%s” in Agile CRM', contexts: ['selection'] },
   { id: MENU_LINK, title: 'Look up this address in Agile CRM', contexts: ['link'], targetUrlPatterns: ['mailto:*'] },
+  ...(sidePanelAvailable() ? [{ id: MENU_PANEL, title: 'Open the Agile CRM side panel', contexts: ['page'] as ['page'] }] : []),
 ];
 
 /**
@@ -37,13 +42,10 @@ export function registerMenus(): void {
   }
 }
 
-/** What a click asks for: the addresses in the selection or the link (every recipient), else the selected words as a search. */
-export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'menuItemId' | 'selectionText' | 'linkUrl'>): PendingLookup | null {
-  const link = info.menuItemId === MENU_LINK && info.linkUrl && /^mailto:/i.test(info.linkUrl) ? info.linkUrl : null;
-  const text = link ?? info.selectionText ?? '';
-  const { emails } = findPeople([{ text, name: '', source: link ? 'mailto' : 'selection' }]);
-  const query = emails.length > 0 || link ? '' : text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return emails.length > 0 || query ? { emails, query } : null;
+/** What a click gives to read: every recipient of a mailto: link, else the selected text. */
+export function menuInput(info: Pick<chrome.contextMenus.OnClickData, 'menuItemId' | 'selectionText' | 'linkUrl'>): { text: string; source: CandidateSource } | null {
+  if (info.menuItemId === MENU_LINK && info.linkUrl && /^mailto:/i.test(info.linkUrl)) return { text: info.linkUrl, source: 'mailto' };
+  return info.selectionText ? { text: info.selectionText, source: 'selection' } : null;
 }
 
 /**
@@ -52,8 +54,19 @@ export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'me
  * @example chrome.contextMenus.onClicked.addListener(handleMenuClick);
  */
 export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
-  const pending = pendingFromClick(info);
-  if (!pending) return;
+  if (info.menuItemId === MENU_PANEL) {
+    // First, before anything is awaited: the click is the user gesture the panel needs.
+    if (tab?.windowId !== undefined) await openSidePanel(tab.windowId);
+    return;
+  }
+  const input = menuInput(info);
+  if (!input) return;
+  // The page scanner reads the clicked text by the one definition of an address; where no script may run (a PDF,
+  // a browser page) the selected words become a search instead.
+  const emails = tab?.id !== undefined ? await scanTab(tab.id, undefined, input).then((scan) => scan.emails, () => []) : [];
+  const query = emails.length > 0 || input.source === 'mailto' ? '' : input.text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  if (emails.length === 0 && !query) return;
+  const pending: PendingLookup = { emails, query };
   await chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
   try {
     await chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);

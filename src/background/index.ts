@@ -6,13 +6,17 @@
  * Nothing here survives in globals alone: the worker is killed after 30 s idle, so state lives in storage.
  */
 import { AppError, toErrorInfo } from '../shared/errors';
-import { parseRequest, type PopupStart, type Reply, type Request, type Responses } from '../shared/messages';
+import { emailKey } from '../shared/email';
+import { parseRequest, type PageEmail, type PopupStart, type Reply, type Request, type Responses, type SessionView, type SiteOffer } from '../shared/messages';
 import { SettingsError, type Settings } from '../shared/settings';
+import { openSidePanel } from '../shared/side-panel';
+import { mailSiteOf } from '../scanner/mail-sites';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
 import { contactCache } from './contact-cache';
 import { handleMenuClick, registerMenus, takePendingLookup } from './context-menu';
-import { lookupFromAgile, lookupFromCache, scanTab } from './lookup';
+import { createFollow } from './follow';
+import { lookupFromAgile, lookupFromCache, scanTab, type PageScan } from './lookup';
 import { loadSettings, saveSettings } from './settings-store';
 
 const agile = createAgileClient({ getAccessToken, sessionRejected: async () => void (await signOut()) });
@@ -22,6 +26,46 @@ async function webBase(): Promise<string> {
   if (!session.signedIn || !session.webBase) throw new AppError('signed_out', 'Sign in to Agile CRM to look up contacts.');
   return session.webBase;
 }
+
+/** The people to show: the signed-in rep (the session's address, the account the mail site names) left out. */
+function others(scan: PageScan, session: SessionView): PageEmail[] {
+  const own = new Set([session.user, scan.account].filter((address): address is string => !!address?.includes('@')).map(emailKey));
+  return own.size === 0 ? scan.emails : scan.emails.filter((person) => !own.has(emailKey(person.email)));
+}
+
+const noPage = { title: '', emails: [], more: 0, query: '', cached: null, error: null };
+
+async function granted(): Promise<string[]> {
+  return (await chrome.permissions.getAll()).origins ?? [];
+}
+
+/** The mail site of a URL the extension can see, and whether the rep lets it follow that site. */
+async function siteOffer(url: string | undefined): Promise<SiteOffer | null> {
+  const site = mailSiteOf(url);
+  return site ? { origin: site.origin, label: site.label, host: site.host, followed: (await granted()).includes(site.origin) } : null;
+}
+
+async function withCache(scan: PageScan, session: SessionView & { webBase: string }) {
+  const emails = others(scan, session);
+  const cached = emails.length > 0 ? await lookupFromCache(emails, session.webBase) : null;
+  return { title: scan.title, emails, more: scan.more, thread: scan.thread, query: '', cached, error: null };
+}
+
+const follow = createFollow({
+  scan: (tabId) => scanTab(tabId),
+  area: () => chrome.storage.session,
+  grantedOrigins: granted,
+  async badge(tabId, found) {
+    await chrome.action.setBadgeText({ tabId, text: found === null ? '' : String(found) }).catch(() => undefined);
+  },
+  async count(scan, onCount) {
+    const session = await sessionView();
+    if (!session.signedIn || !session.webBase) return;
+    const emails = others(scan, session);
+    onCount((await lookupFromCache(emails, session.webBase)).found.length);
+    onCount((await lookupFromAgile(agile, emails, session.webBase)).found.length);
+  },
+});
 
 /**
  * The popup's first paint in one round trip: who is signed in, the people to look up (a parked context-menu
@@ -35,13 +79,33 @@ async function startPopup(tabId: number | null): Promise<PopupStart> {
     const cached = pending.emails.length > 0 ? await lookupFromCache(pending.emails, session.webBase) : null;
     return { session, page: { title: 'Selection', emails: pending.emails, more: 0, query: pending.query, cached, error: null } };
   }
-  if (tabId === null) return { session, page: { title: '', emails: [], more: 0, query: '', cached: null, error: null } };
+  if (tabId === null) return { session, page: noPage };
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
   try {
-    const scan = await scanTab(tabId);
-    const cached = scan.emails.length > 0 ? await lookupFromCache(scan.emails, session.webBase) : null;
-    return { session, page: { ...scan, query: '', cached, error: null } };
+    // The popup was opened by a click on this tab (activeTab): a followed conversation's read is shared.
+    const scan = (await follow.scanFollowed(tabId, tab?.url)) ?? (await scanTab(tabId));
+    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site: await siteOffer(tab?.url) } };
   } catch (error) {
-    return { session, page: { title: '', emails: [], more: 0, query: '', cached: null, error: toErrorInfo(error) } };
+    return { session, page: { ...noPage, error: toErrorInfo(error), site: await siteOffer(tab?.url) } };
+  }
+}
+
+/**
+ * The side panel's paint for the tab it shows: a followed site's conversation (read once per conversation), the page
+ * when the rep asked (`read`), else nothing read — the panel then offers "Look up this page".
+ */
+async function startPanel(tabId: number | null, read: boolean): Promise<PopupStart> {
+  const session = await sessionView();
+  if (!session.signedIn || !session.webBase) return { session, page: null };
+  if (tabId === null) return { session, page: { ...noPage, tabId } };
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  const site = await siteOffer(tab?.url);
+  try {
+    const scan = (await follow.scanFollowed(tabId, tab?.url, read)) ?? (read ? await scanTab(tabId) : null);
+    if (!scan) return { session, page: { ...noPage, title: tab?.title ?? '', unread: !site?.followed, site, tabId } };
+    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site, tabId } };
+  } catch (error) {
+    return { session, page: { ...noPage, error: toErrorInfo(error), site, tabId } };
   }
 }
 
@@ -55,6 +119,8 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
       return signOut();
     case 'openPopup':
       return startPopup(request.tabId);
+    case 'openPanel':
+      return startPanel(request.tabId, request.read);
     case 'lookup':
       return request.source === 'cache'
         ? lookupFromCache(request.emails, await webBase())
@@ -125,6 +191,24 @@ void chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).
 
 registerMenus();
 chrome.contextMenus.onClicked.addListener((info, tab) => void handleMenuClick(info, tab));
+// A command is a user gesture: the panel opens at once, before anything is awaited.
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command === 'open-side-panel' && tab?.windowId !== undefined) void openSidePanel(tab.windowId).catch(() => undefined);
+});
+
+// Following: the URL of a tab is visible here only on sites the extension holds (no `tabs` permission), so only
+// followed sites are ever read without a click.
+chrome.tabs.onActivated.addListener(({ tabId }) => void chrome.tabs.get(tabId).then((tab) => follow.tabChanged(tabId, tab.url), () => undefined));
+// Read once the document is there: a single-page app's new URL on a loaded tab, or a navigation that completed.
+chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
+  if ((change.url !== undefined || change.status === 'complete') && tab.status === 'complete') void follow.tabChanged(tabId, tab.url);
+});
+chrome.tabs.onRemoved.addListener((tabId) => void follow.tabClosed(tabId));
+// A site just granted is followed at once in the tabs showing it.
+chrome.permissions.onAdded.addListener(() => void follow.forget().then(async () => {
+  for (const tab of await chrome.tabs.query({ active: true })) if (tab.id !== undefined) await follow.tabChanged(tab.id, tab.url);
+}));
+chrome.permissions.onRemoved.addListener(() => void follow.forget());
 
 /** For end-to-end tests and benchmarks: CDP cannot click a context menu, and the scan is timed in the worker. */
-Object.assign(globalThis, { handleMenuClick, scanTab });
+Object.assign(globalThis, { handleMenuClick, scanTab, follow });

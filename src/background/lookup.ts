@@ -8,8 +8,8 @@ import type { Contact } from '../shared/contact';
 import { emailKey, isEmailAddress } from '../shared/email';
 import { AppError } from '../shared/errors';
 import type { LookupResult, PageEmail, PageScanResult } from '../shared/messages';
-import { collectPageEmails } from '../scanner/collect';
-import { findPeople } from '../scanner/people';
+import type { CandidateSource } from '../scanner/collect';
+import { PAGE_INPUT, PAGE_SCRIPT_FILE } from '../scanner/page-file';
 import type { AgileClient } from './agile-client';
 import { contactCache } from './contact-cache';
 
@@ -19,16 +19,21 @@ import { contactCache } from './contact-cache';
  */
 export const SCAN_DEADLINE_MS = 2_000;
 
-/** What the injected scanner returns, checked: the page's own scripts share its DOM. */
+/** What the page scanner (scanner/page.ts) returns, checked: the page's own scripts share its DOM. */
 const ScanSchema = v.object({
   title: v.pipe(v.string(), v.transform((title) => title.slice(0, 300))),
   contentType: v.optional(v.string(), ''),
-  candidates: v.pipe(v.array(v.object({
-    text: v.string(),
+  emails: v.pipe(v.array(v.object({
+    email: v.pipe(v.string(), v.maxLength(1_000)),
     name: v.pipe(v.string(), v.transform((name) => name.slice(0, 200))),
-    source: v.picklist(['selection', 'attribute', 'mailto', 'field', 'text']),
-  })), v.maxLength(10_000)),
+  })), v.maxLength(200)),
+  more: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  thread: v.optional(v.boolean(), false),
+  account: v.optional(v.nullable(v.string()), null),
+  awaiting: v.optional(v.boolean(), false),
 });
+
+export type PageScan = PageScanResult & { thread: boolean; account: string | null; awaiting: boolean };
 
 const SEARCH_INSTEAD = 'Search by name or email above.';
 const WEB_STORE = /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/webstore)\//;
@@ -44,6 +49,11 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
   if (/^(chrome|edge|about|devtools|view-source|chrome-extension):/i.test(url) || /cannot access a chrome/i.test(reason)) {
     return new AppError('no_page', `Browser pages can’t be read by extensions. ${SEARCH_INSTEAD}`);
   }
+  if (/cannot access contents of the page/i.test(reason)) {
+    // No grant for this tab: the side panel's own clicks do not give one (Chrome grants activeTab to the toolbar
+    // button, the shortcut and the context menu only).
+    return new AppError('no_access', 'Agile CRM reads a page only when you ask on it: click the Agile CRM button in the toolbar (or press Alt+Shift+A) on this page, then “Look up this page” here.');
+  }
   const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => true);
   if (url.startsWith('file:') && !fileAccess) {
     return new AppError('file_access', `This is a file on your computer. To read it, turn on “Allow access to file URLs” in the extension’s details. ${SEARCH_INSTEAD}`);
@@ -57,15 +67,28 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
 
 const BUSY = 'This page isn’t answering right now — it may be showing a dialog, or still loading. Close any dialog on the page and try again, or search by name or email above.';
 
-export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS): Promise<PageScanResult> {
+/**
+ * Reads a tab with the page scanner, within `deadlineMs`. `input` (a context-menu click's selection or link) is read
+ * instead of the page. Throws an `AppError` in the rep's words when the page cannot be read.
+ */
+export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, input?: { text: string; source: CandidateSource }): Promise<PageScan> {
   let results: chrome.scripting.InjectionResult<unknown>[];
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    // Immediately, not at document idle: a page still loading is read as far as it got.
-    const injected = chrome.scripting.executeScript({ target: { tabId }, func: collectPageEmails, injectImmediately: true });
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AppError('page_busy', BUSY)), deadlineMs);
     });
+    const injected = (async () => {
+      if (input) {
+        await chrome.scripting.executeScript({
+          target: { tabId },
+          func: (name: string, value: unknown) => void ((globalThis as unknown as Record<string, unknown>)[name] = value),
+          args: [PAGE_INPUT, { ...input, name: '' }],
+        });
+      }
+      // Immediately, not at document idle: a page still loading is read as far as it got.
+      return chrome.scripting.executeScript({ target: { tabId }, files: [PAGE_SCRIPT_FILE], injectImmediately: true });
+    })();
     results = await Promise.race([injected, late]);
   } catch (error) {
     throw await pageProblem(tabId, error);
@@ -77,7 +100,8 @@ export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS): Pro
   if (scan.output.contentType === 'application/pdf') {
     throw new AppError('no_page', `This is a PDF, and the extension can’t read addresses inside PDFs. ${SEARCH_INSTEAD}`);
   }
-  return { title: scan.output.title, ...findPeople(scan.output.candidates) };
+  const { title, emails, more, thread, account, awaiting } = scan.output;
+  return { title, emails, more, thread, account, awaiting };
 }
 
 /** The addresses a lookup can use, and the rest. */

@@ -4,6 +4,7 @@ import type { SessionView } from '../shared/messages';
 import type { Settings } from '../shared/settings';
 import { Notice } from '../popup/components/Notice';
 import { send } from '../popup/send';
+import { FollowedSites } from './FollowedSites';
 
 type Message = { kind: 'ok'; text: string } | { kind: 'error'; error: ErrorInfo };
 
@@ -88,6 +89,7 @@ export function Options() {
           <button type="button" class="btn" aria-disabled={busy} onClick={() => act(async () => { await send({ type: 'clearCache' }); return 'Cached contacts cleared.'; })}>Clear cached contacts</button>
         </div>
       </section>
+      <FollowedSites />
       <div class="live" role="status" aria-live="polite">
         {message?.kind === 'ok' && <p class="notice notice-ok">{message.text}</p>}
         {message?.kind === 'error' && !fieldError && <p class="notice notice-error" role="alert">{message.error.message}</p>}

@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AppError, toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { PopupStart } from '../shared/messages';
 import { Notice } from './components/Notice';
 import { PageView } from './components/PageView';
 import { SignInPanel } from './components/SignInPanel';
+import { loadDrafts } from './drafts';
 import { send } from './send';
-import { activeTabId } from './use-page-lookup';
+import { activeTabId, IN_PANEL, useFollowedTab } from './use-followed-tab';
 
 /**
  * The worker answers within its scan deadline (about 2 s); far past that it is stuck, and the rep gets words and
@@ -13,36 +14,48 @@ import { activeTabId } from './use-page-lookup';
  */
 const START_TIMEOUT_MS = 10_000;
 
-const requestStart = async (): Promise<PopupStart> => {
+/** The popup reads the page it was opened on; the side panel the tab it shows, read only when followed or `read`. */
+const requestStart = async (tabId?: number | null, read = true): Promise<PopupStart> => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new AppError('timeout', 'The extension did not answer in time. Try again.')), START_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([send({ type: 'openPopup', tabId: await activeTabId() }), late]);
+    const tab = tabId === undefined ? await activeTabId() : tabId;
+    const asked = IN_PANEL ? send({ type: 'openPanel', tabId: tab, read }) : send({ type: 'openPopup', tabId: tab });
+    const [start] = await Promise.all([asked, loadDrafts]);
+    return await Promise.race([Promise.resolve(start), late]);
   } finally {
     clearTimeout(timer);
   }
 };
 
-/** Asked as the page loads, before the first render: the worker's answer overlaps Preact's start-up. */
+/**
+ * Asked as the page loads, before the first render: the worker's answer overlaps Preact's start-up. Both frames open
+ * from the rep's gesture on the page (the toolbar button, "Keep open", the shortcut, the menu), so both read it.
+ */
 const firstStart = requestStart();
 
-/** Signed out → the sign-in panel; signed in → the page's contacts. */
+/** Signed out → the sign-in panel; signed in → the page's contacts. In the side panel, they follow the tab. */
 export function App() {
   const [start, setStart] = useState<PopupStart | null>(null);
   const [notice, setNotice] = useState<ErrorInfo | null>(null);
+  // Only the latest answer is shown: the rep may switch tabs faster than pages are read.
+  const asked = useRef(0);
 
   const open = useCallback(async (starting: Promise<PopupStart>) => {
+    const seq = ++asked.current;
     try {
-      setStart(await starting);
+      const started = await starting;
+      if (seq === asked.current) setStart(started);
     } catch (failure) {
-      setNotice(toErrorInfo(failure));
+      if (seq === asked.current) setNotice(toErrorInfo(failure));
     }
   }, []);
   useEffect(() => {
     void open(firstStart);
   }, [open]);
+  useFollowedTab((tabId) => void open(requestStart(tabId, false)));
 
   const signedOut = useCallback((reason: ErrorInfo | null) => {
     setNotice(reason);
@@ -61,9 +74,7 @@ export function App() {
   if (!start.session.signedIn || !start.page) {
     return <SignInPanel notice={notice} onSignedIn={() => { setNotice(null); void open(requestStart()); }} />;
   }
-  const reload = () => {
-    setStart(null);
-    void open(requestStart());
-  };
+  // Read again at the rep's click: "Try again", "Look up this page", a site just followed.
+  const reload = () => void open(requestStart(start.page?.tabId, true));
   return <PageView session={start.session} start={start.page} onSignedOut={signedOut} onReload={reload} />;
 }

@@ -10,7 +10,7 @@ import type { Reply, Request, RequestOf, Responses } from '../shared/messages';
  * Requests safe to send again when the worker was terminated before answering (MV3 kills idle workers, and a
  * killed worker drops its message channels). Writes are not: Agile CRM may already have done them.
  */
-const RESENDABLE = new Set<Request['type']>(['openPopup', 'getSession', 'lookup', 'search', 'contactDetails', 'getSettings']);
+const RESENDABLE = new Set<Request['type']>(['openPopup', 'openPanel', 'getSession', 'lookup', 'search', 'contactDetails', 'getSettings']);
 
 /**
  * Sends a request to the service worker and unwraps the answer; a failure arrives as a thrown `AppError`.

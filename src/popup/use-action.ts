@@ -5,10 +5,10 @@ export type ActionState = { status: 'idle' } | { status: 'busy' } | { status: 'd
 
 /**
  * Runs one of the card's actions (add note, add tag…): busy while it runs, then a confirmation or the error.
- * What the rep typed lives in the form's own state, so a failure never loses it. A second submit while one is
+ * What the rep typed is the form's draft (drafts.ts), so a failure never loses it; `onFailed` keeps the error with it. A second submit while one is
  * running is ignored (buttons stay focusable — `aria-disabled`, not `disabled` — so keyboard focus is not lost).
  */
-export function useAction<A extends unknown[], T>(work: (...args: A) => Promise<T>, confirm: (value: T) => string) {
+export function useAction<A extends unknown[], T>(work: (...args: A) => Promise<T>, confirm: (value: T) => string, onFailed?: (error: ErrorInfo) => void) {
   const [state, setState] = useState<ActionState>({ status: 'idle' });
   const running = useRef(false);
   const run = async (...args: A): Promise<T | null> => {
@@ -20,7 +20,9 @@ export function useAction<A extends unknown[], T>(work: (...args: A) => Promise<
       setState({ status: 'done', message: confirm(value) });
       return value;
     } catch (error) {
-      setState({ status: 'failed', error: toErrorInfo(error) });
+      const info = toErrorInfo(error);
+      setState({ status: 'failed', error: info });
+      onFailed?.(info);
       return null;
     } finally {
       running.current = false;

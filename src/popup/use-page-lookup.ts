@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { LookupResult, PageEmail, PopupStart } from '../shared/messages';
@@ -21,13 +20,6 @@ export interface PageState {
   /** A refresh failed while cached results are on screen: they may be out of date. */
   staleBecause: ErrorInfo | null;
   refreshing: boolean;
-}
-
-/** The tab this popup is about: the active tab of its window (a popup window opened from the menu has none). */
-export async function activeTabId(): Promise<number | null> {
-  if (new URLSearchParams(location.search).has('window')) return null;
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  return tab?.id ?? null;
 }
 
 function initialState(start: PageStart): PageState {
@@ -54,16 +46,20 @@ export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) 
   // Contacts the rep changed or added here. A lookup that was already on its way when they did would bring the
   // old versions back, so every fresh answer is passed through these edits.
   const edits = useRef(new Map<string, Contact>());
+  // The side panel moves to another page: an answer for the one before is not shown over it.
+  const shown = useRef(start);
 
-  const refresh = useCallback(async (emails: PageEmail[]) => {
+  const refresh = useCallback(async (emails: PageEmail[], about: PageStart) => {
     if (emails.length === 0) return;
     setState((previous) => ({ ...previous, refreshing: true }));
     try {
       const result = withEdits(await send({ type: 'lookup', emails, source: 'agile' }), edits.current.values());
+      if (shown.current !== about) return;
       setState((previous) => ({ ...previous, result, phase: 'ready', staleBecause: null, error: null, refreshing: false }));
     } catch (failure) {
       const error = toErrorInfo(failure);
       if (error.code === 'signed_out') return onSignedOut(error);
+      if (shown.current !== about) return;
       setState((previous) => previous.result
         ? { ...previous, staleBecause: error, phase: 'ready', refreshing: false }
         : { ...previous, error, phase: 'ready', refreshing: false });
@@ -71,7 +67,10 @@ export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) 
   }, [onSignedOut]);
 
   useEffect(() => {
-    void refresh(start.emails);
+    // Updated in place, not remounted: forms of contacts still on the page keep what the rep is typing.
+    if (shown.current !== start) setState(initialState(start));
+    shown.current = start;
+    void refresh(start.emails, start);
   }, [start, refresh]);
 
   /** A contact changed (tags) or was added: show Agile's version everywhere it appears. */
@@ -80,5 +79,5 @@ export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) 
     setState((previous) => (previous.result ? { ...previous, result: withEdits(previous.result, [contact]) } : previous));
   };
 
-  return { state, refresh: () => refresh(state.emails), replaceContact };
+  return { state, refresh: () => refresh(state.emails, shown.current), replaceContact };
 }

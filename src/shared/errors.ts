@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'no_page'
   | 'page_busy'
   | 'file_access'
+  | 'no_access'
   | 'config'
   | 'internal';
 

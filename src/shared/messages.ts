@@ -33,7 +33,18 @@ export interface PageScanResult {
   more: number;
 }
 
-/** Everything the popup needs for its first paint, in one round trip. */
+/** A mail site the extension can follow, as the tab being shown is on it. */
+export interface SiteOffer {
+  /** The match pattern to request or remove, e.g. `https://mail.google.com/*`. */
+  origin: string;
+  /** "Gmail", "Outlook". */
+  label: string;
+  host: string;
+  /** The rep granted it: the panel follows it and the badge counts its people. */
+  followed: boolean;
+}
+
+/** Everything the popup (or side panel) needs for its first paint, in one round trip. */
 export interface PopupStart {
   session: SessionView;
   /** Null when signed out. */
@@ -44,6 +55,14 @@ export interface PopupStart {
     cached: LookupResult | null;
     /** The page could not be read (a browser page, the Web Store). */
     error: ErrorInfo | null;
+    /** These are the open conversation's people (a followed mail site), not the whole page's. */
+    thread?: boolean;
+    /** Side panel: the page was not read, as it may be only on the rep's click ("Look up this page"). */
+    unread?: boolean;
+    /** The followable mail site the tab is on, when the extension can see its address. */
+    site?: SiteOffer | null;
+    /** Side panel: the tab this answer is about. */
+    tabId?: number | null;
   }) | null;
 }
 
@@ -123,6 +142,7 @@ export const RequestSchema = v.variant('type', [
   v.object({ type: v.literal('signIn') }),
   v.object({ type: v.literal('signOut') }),
   v.object({ type: v.literal('openPopup'), tabId: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
+  v.object({ type: v.literal('openPanel'), tabId: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))), read: v.boolean() }),
   v.object({ type: v.literal('lookup'), emails: v.pipe(v.array(LookupEmail), v.maxLength(500, 'Look up at most 500 addresses at a time.')), source: v.picklist(['cache', 'agile']) }),
   v.object({ type: v.literal('search'), query: v.pipe(Line(200), v.minLength(1, 'Type a name, company or email.')) }),
   v.object({ type: v.literal('contactDetails'), id: Id }),
@@ -143,6 +163,7 @@ export interface Responses {
   signIn: SessionView;
   signOut: SessionView;
   openPopup: PopupStart;
+  openPanel: PopupStart;
   lookup: LookupResult;
   search: Contact[];
   contactDetails: ContactDetails;

@@ -1,24 +1,35 @@
-import { useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
 import type { PageEmail } from '../../shared/messages';
 import { send } from '../send';
+import { useDraft } from '../drafts';
 import { companyFromEmail, splitName } from '../format';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
+import { DraftStatus } from './DraftStatus';
 
-/** Adds an email that is not in Agile CRM, prefilled with what the page says about it. */
+/** The draft key of the add-contact form for an address. */
+export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;
+
+/** Adds an email that is not in Agile CRM, prefilled with what the page says about it; a draft until added. */
 export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded(contact: Contact): void }) {
-  const [fields, setFields] = useState(() => ({ ...splitName(person.name), company: companyFromEmail(person.email), title: '', phone: '', tags: '' }));
-  const set = (name: keyof typeof fields) => (event: Event) => setFields({ ...fields, [name]: (event.currentTarget as HTMLInputElement).value });
+  const prefilled = { ...splitName(person.name), company: companyFromEmail(person.email), title: '', phone: '', tags: '' };
+  const draft = useDraft(contactDraftKey(person.email), prefilled);
+  const { fields } = draft;
+  const set = (name: keyof typeof fields) => (event: Event) => draft.set({ ...fields, [name]: (event.currentTarget as HTMLInputElement).value });
   const action = useAction(
     () => send({ type: 'addContact', contact: { ...fields, email: person.email, tags: fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean) } }),
     (contact) => `${contact.name} was added to Agile CRM.`,
+    (error) => draft.failed(error.message),
   );
   const submit = async (event: Event) => {
     event.preventDefault();
     const contact = await action.run();
-    if (contact) onAdded(contact);
+    if (contact) {
+      draft.clear();
+      onAdded(contact);
+    }
   };
+  const dirty = Object.keys(prefilled).some((name) => fields[name as keyof typeof fields] !== prefilled[name as keyof typeof prefilled]);
   return (
     <form class="form" onSubmit={submit} aria-label={`Add ${person.email} to Agile CRM`}>
       <div class="row">
@@ -37,6 +48,7 @@ export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded
         {action.busy ? 'Adding…' : 'Add to Agile CRM'}
       </button>
       <ActionStatus state={action.state} />
+      <DraftStatus error={action.state.status === 'idle' ? draft.error : null} dirty={dirty} onDiscard={draft.clear} />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact, CustomField } from '../../shared/contact';
+import { hasDraft } from '../drafts';
 import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl, websiteLabel } from '../format';
 import { Avatar } from './Avatar';
 import { ContactDetails } from './ContactDetails';
@@ -28,9 +29,11 @@ export function ContactCard({ contact, webBase, focus = false, onChange }: {
   focus?: boolean;
   onChange(contact: Contact): void;
 }) {
-  const [panel, setPanel] = useState<Panel>(null);
+  // A form holding a draft comes back open, where the rep left it (drafts.ts).
+  const drafted = (['note', 'task', 'tags'] as const).filter((which) => hasDraft(`${which}:${contact.id}`));
+  const [panel, setPanel] = useState<Panel>(drafted[0] ?? null);
   // Panels stay mounted once opened, so switching between them keeps what the rep typed.
-  const [opened, setOpened] = useState<ReadonlySet<Panel>>(new Set());
+  const [opened, setOpened] = useState<ReadonlySet<Panel>>(() => new Set(drafted));
   const toggle = (next: Panel) => {
     setOpened((previous) => new Set(previous).add(next));
     setPanel(panel === next ? null : next);

@@ -1,13 +1,16 @@
 import { useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
 import type { PageEmail } from '../../shared/messages';
-import { AddContactForm } from './AddContactForm';
+import { hasDraft } from '../drafts';
+import { AddContactForm, contactDraftKey } from './AddContactForm';
 
 /** The page's addresses that are not in Agile CRM, each one click from being added. */
 export function MissingList({ people, onAdded }: { people: PageEmail[]; onAdded(contact: Contact): void }) {
-  const [open, setOpen] = useState<string | null>(null);
+  // A form holding a draft comes back open, where the rep left it (drafts.ts).
+  const drafted = people.filter((person) => hasDraft(contactDraftKey(person.email))).map((person) => person.email);
+  const [open, setOpen] = useState<string | null>(drafted[0] ?? null);
   // Forms stay mounted once opened, so closing one keeps what the rep typed.
-  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
+  const [opened, setOpened] = useState<ReadonlySet<string>>(() => new Set(drafted));
   if (people.length === 0) return null;
   const toggle = (email: string) => {
     setOpened((previous) => new Set(previous).add(email));

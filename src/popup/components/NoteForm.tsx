@@ -1,34 +1,33 @@
-import { useState } from 'preact/hooks';
 import { send } from '../send';
+import { useDraft } from '../drafts';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
+import { DraftStatus } from './DraftStatus';
 
-/** Adds a note to the contact; on failure the text stays in the form. */
+/** Adds a note to the contact; what is typed is a draft until it is saved (drafts.ts). */
 export function NoteForm({ id }: { id: string }) {
-  const [subject, setSubject] = useState('');
-  const [description, setDescription] = useState('');
-  const action = useAction(() => send({ type: 'addNote', id, subject, description }), () => 'Note added.');
+  const draft = useDraft(`note:${id}`, { subject: '', description: '' });
+  const { subject, description } = draft.fields;
+  const action = useAction(() => send({ type: 'addNote', id, subject, description }), () => 'Note added.', (error) => draft.failed(error.message));
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (await action.run()) {
-      setSubject('');
-      setDescription('');
-    }
+    if (await action.run()) draft.clear();
   };
   return (
     <form class="form" onSubmit={submit} aria-label="Add a note">
       <label class="field">
         <span>Subject</span>
-        <input value={subject} required maxLength={500} onInput={(event) => setSubject(event.currentTarget.value)} />
+        <input value={subject} required maxLength={500} onInput={(event) => draft.set({ ...draft.fields, subject: event.currentTarget.value })} />
       </label>
       <label class="field">
         <span>Note</span>
-        <textarea rows={3} value={description} maxLength={20000} onInput={(event) => setDescription(event.currentTarget.value)} />
+        <textarea rows={3} value={description} maxLength={20000} onInput={(event) => draft.set({ ...draft.fields, description: event.currentTarget.value })} />
       </label>
       <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
         {action.busy ? 'Saving…' : 'Save note'}
       </button>
       <ActionStatus state={action.state} />
+      <DraftStatus error={action.state.status === 'idle' ? draft.error : null} dirty={!!(subject || description)} onDiscard={draft.clear} />
     </form>
   );
 }

@@ -12,6 +12,7 @@ export function PageProblem({ error, onRetry }: { error: ErrorInfo | null; onRet
     <>
       <Notice error={error} />
       {error.code === 'page_busy' && <button type="button" class="btn" onClick={onRetry}>Try again</button>}
+      {error.code === 'no_access' && <button type="button" class="btn" onClick={onRetry}>Look up this page</button>}
       {error.code === 'file_access' && (
         <button type="button" class="btn" onClick={() => void browser.tabs.create({ url: `chrome://extensions/?id=${browser.runtime.id}` })}>
           Open the extension’s details

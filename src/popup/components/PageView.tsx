@@ -3,11 +3,14 @@ import browser from 'webextension-polyfill';
 import type { Contact } from '../../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { SessionView } from '../../shared/messages';
+import { openSidePanel, sidePanelAvailable } from '../../shared/side-panel';
 import { relativeTime } from '../format';
 import { useContactsPaintedMark } from '../paint-mark';
 import { send } from '../send';
+import { IN_PANEL } from '../use-followed-tab';
 import { usePageLookup, type PageStart } from '../use-page-lookup';
 import { ContactCard } from './ContactCard';
+import { FollowOffer } from './FollowOffer';
 import { MissingList } from './MissingList';
 import { Notice } from './Notice';
 import { PageProblem } from './PageProblem';
@@ -20,6 +23,11 @@ interface Search {
   results: Contact[] | null;
   error: ErrorInfo | null;
 }
+
+/** The popup's window, known before the click on "Keep open": the panel must open in the click itself. */
+const popupWindow = !IN_PANEL && sidePanelAvailable() ? browser.windows.getCurrent().then((window) => window.id ?? null, () => null) : null;
+let windowId: number | null = null;
+void popupWindow?.then((id) => (windowId = id));
 
 /** Re-renders every half minute, so "updated 2 min ago" stays true while the popup is open. */
 function useNow(): number {
@@ -97,6 +105,10 @@ export function PageView({ session, start, onSignedOut, onReload }: {
       <header class="bar">
         <h1 class="title">Agile CRM</h1>
         {session.user && <span class="user muted" title={session.user}>{session.user}</span>}
+        {popupWindow && (
+          <button type="button" class="btn btn-quiet" title="Open in the side panel, which stays open beside the page"
+            onClick={() => windowId !== null && void openSidePanel(windowId).then(() => window.close(), () => undefined)}>Keep open</button>
+        )}
         <button type="button" class="btn btn-quiet" onClick={() => void browser.runtime.openOptionsPage()}>Settings</button>
         <button type="button" class="btn btn-quiet" onClick={signOut} aria-disabled={signingOut}>{signingOut ? 'Signing out…' : 'Sign out'}</button>
       </header>
@@ -118,10 +130,17 @@ export function PageView({ session, start, onSignedOut, onReload }: {
           </section>
         ) : (
           // Keyed apart: a card in the search results and the same contact's card on the page are not one card.
-          <section key="page" aria-label="People on this page">
-            <div class="status">
+          <section key="page" aria-label={start.thread ? 'People in this conversation' : 'People on this page'}>
+            <FollowOffer site={start.site} onFollowed={onReload} />
+            {start.unread && (
+              <div class="unread">
+                <p class="muted">{start.title ? `“${start.title}” is` : 'This page is'} read only when you ask.</p>
+                <button type="button" class="btn btn-primary" onClick={onReload}>Look up this page</button>
+              </div>
+            )}
+            <div class="status" hidden={start.unread}>
               <span role="status" aria-live="polite">
-                {state.emails.length === 0 && !state.error && 'No email addresses on this page. Search by name above.'}
+                {state.emails.length === 0 && !state.error && !start.unread && (start.thread ? 'No one else in this conversation. Search by name above.' : 'No email addresses on this page. Search by name above.')}
                 {result && `${result.found.length} in Agile CRM · ${result.missing.length} not in Agile CRM`}
                 {result && result.unusable.length > 0 && ` · ${result.unusable.length} not looked up`}
                 {result && result.updatedAt !== null && !state.staleBecause && ` · updated ${relativeTime(result.updatedAt, now)}`}

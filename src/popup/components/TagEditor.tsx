@@ -1,22 +1,26 @@
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
 import { send } from '../send';
+import { useDraft } from '../drafts';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
+import { DraftStatus } from './DraftStatus';
 
 /** Adds tags (comma-separated) or removes one; the card shows Agile's updated contact. */
 export function TagEditor({ contact, onChange }: { contact: Contact; onChange(contact: Contact): void }) {
-  const [draft, setDraft] = useState('');
+  const kept = useDraft(`tags:${contact.id}`, { tags: '' });
+  const draft = kept.fields.tags;
   const input = useRef<HTMLInputElement>(null);
   const action = useAction(
     (tags: string[], mode: 'add' | 'remove') => send({ type: 'editTags', id: contact.id, tags, mode }),
     (updated) => `Tags saved: ${updated.tags.join(', ') || 'none'}.`,
+    (error) => draft && kept.failed(error.message),
   );
   const apply = async (tags: string[], mode: 'add' | 'remove') => {
     const updated = await action.run(tags, mode);
     if (updated) {
       onChange(updated);
-      if (mode === 'add') setDraft('');
+      if (mode === 'add') kept.clear();
       // A removed tag takes its button with it: keep the keyboard in the editor.
       else input.current?.focus();
     }
@@ -40,10 +44,11 @@ export function TagEditor({ contact, onChange }: { contact: Contact; onChange(co
       )}
       <label class="field">
         <span>New tags, comma-separated</span>
-        <input ref={input} value={draft} maxLength={500} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="vip, renewal-2027" />
+        <input ref={input} value={draft} maxLength={500} onInput={(event) => kept.set({ tags: event.currentTarget.value })} placeholder="vip, renewal-2027" />
       </label>
       <button type="submit" class="btn btn-primary" aria-disabled={action.busy || !draft.trim()}>Add tags</button>
       <ActionStatus state={action.state} />
+      <DraftStatus error={action.state.status === 'idle' ? kept.error : null} dirty={!!draft} onDiscard={kept.clear} />
     </form>
   );
 }

@@ -1,9 +1,10 @@
-import { useState } from 'preact/hooks';
 import { send } from '../send';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskPriority, type TaskType } from '../../shared/records';
+import { useDraft } from '../drafts';
 import { label, shortDate } from '../format';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
+import { DraftStatus } from './DraftStatus';
 
 /** Tomorrow in the rep's own time zone, as a date input wants it. */
 function tomorrow(): string {
@@ -12,48 +13,54 @@ function tomorrow(): string {
   return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
 }
 
-/** Adds a task for the contact (due at 9:00 local time on the chosen day). */
+const pick = <T extends string>(value: string, allowed: readonly T[], fallback: T): T => (allowed.includes(value as T) ? (value as T) : fallback);
+
+/** Adds a task for the contact (due at 9:00 local time on the chosen day); what is typed is a draft until saved. */
 export function TaskForm({ id }: { id: string }) {
-  const [subject, setSubject] = useState('');
-  const [type, setType] = useState<TaskType>('FOLLOW_UP');
-  const [priority, setPriority] = useState<TaskPriority>('NORMAL');
-  const [day, setDay] = useState(tomorrow);
+  const draft = useDraft(`task:${id}`, { subject: '', type: 'FOLLOW_UP', priority: 'NORMAL', day: tomorrow() });
+  const { subject, day } = draft.fields;
+  // A draft is read back from storage: only known values reach Agile CRM.
+  const type = pick<TaskType>(draft.fields.type, TASK_TYPES, 'FOLLOW_UP');
+  const priority = pick<TaskPriority>(draft.fields.priority, TASK_PRIORITIES, 'NORMAL');
+  const set = (name: keyof typeof draft.fields) => (event: Event) => draft.set({ ...draft.fields, [name]: (event.currentTarget as HTMLInputElement).value });
   const action = useAction(
     () => send({ type: 'addTask', id, task: { subject, type, priority, due: Math.floor(new Date(`${day}T09:00`).getTime() / 1000) } }),
     (task) => `Task added${task.due !== null ? `, due ${shortDate(task.due)}` : ''}.`,
+    (error) => draft.failed(error.message),
   );
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (await action.run()) setSubject('');
+    if (await action.run()) draft.clear();
   };
   return (
     <form class="form" onSubmit={submit} aria-label="Add a task">
       <label class="field">
         <span>Task</span>
-        <input value={subject} required maxLength={500} onInput={(event) => setSubject(event.currentTarget.value)} placeholder="Send the proposal" />
+        <input value={subject} required maxLength={500} onInput={set('subject')} placeholder="Send the proposal" />
       </label>
       <div class="row">
         <label class="field">
           <span>Type</span>
-          <select value={type} onChange={(event) => setType(event.currentTarget.value as TaskType)}>
+          <select value={type} onChange={set('type')}>
             {TASK_TYPES.map((value) => <option value={value} key={value}>{label(value)}</option>)}
           </select>
         </label>
         <label class="field">
           <span>Priority</span>
-          <select value={priority} onChange={(event) => setPriority(event.currentTarget.value as TaskPriority)}>
+          <select value={priority} onChange={set('priority')}>
             {TASK_PRIORITIES.map((value) => <option value={value} key={value}>{label(value)}</option>)}
           </select>
         </label>
         <label class="field">
           <span>Due</span>
-          <input type="date" value={day} required onInput={(event) => setDay(event.currentTarget.value)} />
+          <input type="date" value={day} required onInput={set('day')} />
         </label>
       </div>
       <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
         {action.busy ? 'Saving…' : 'Save task'}
       </button>
       <ActionStatus state={action.state} />
+      <DraftStatus error={action.state.status === 'idle' ? draft.error : null} dirty={!!subject} onDiscard={draft.clear} />
     </form>
   );
 }

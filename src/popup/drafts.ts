@@ -1,0 +1,82 @@
+/**
+ * What the rep is typing — a note, a task, tags, a new contact — kept in `storage.session` until it is sent or
+ * discarded, so it survives the popup closing (any click outside it), the worker restarting and the side panel moving
+ * to another conversation, and comes back where it was, in the popup and the side panel alike. A write that failed
+ * stays, with its error. `storage.session` is the extension's own (its pages and worker; never content scripts) and
+ * is emptied when the browser closes.
+ *
+ * Every draft is read once as the page opens (`loadDrafts`), so forms render with it at once; each is checked as it
+ * is read back (storage is a boundary), and one that does not check out is dropped.
+ */
+import { useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
+
+const PREFIX = 'draft:';
+/** Longest text kept per field: the longest any form accepts (a note's 20,000 characters). */
+const MAX_FIELD = 20_000;
+
+export interface Draft {
+  fields: Record<string, string>;
+  /** Why the last attempt to send it failed, in the rep's words. */
+  error: string | null;
+}
+
+/** A stored draft, or null when the value is not one (another version's, or damaged). */
+export function parseDraft(value: unknown): Draft | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { fields, error } = value as Record<string, unknown>;
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return null;
+  const entries = Object.entries(fields);
+  if (entries.length > 20 || !entries.every(([, text]) => typeof text === 'string' && text.length <= MAX_FIELD)) return null;
+  if (error !== null && (typeof error !== 'string' || error.length > 2_000)) return null;
+  return { fields: Object.fromEntries(entries) as Record<string, string>, error };
+}
+
+const drafts = new Map<string, Draft>();
+
+/** Reads every draft (once per page, before the first render of a form). */
+export const loadDrafts: Promise<void> = browser.storage.session.get(null).then((stored) => {
+  for (const [key, value] of Object.entries(stored)) {
+    const draft = key.startsWith(PREFIX) ? parseDraft(value) : null;
+    if (draft) drafts.set(key.slice(PREFIX.length), draft);
+  }
+}, () => undefined);
+
+/** Whether a draft is kept under `key` (a card opens the form that holds one). */
+export const hasDraft = (key: string): boolean => drafts.has(key);
+
+function store(key: string, draft: Draft | null): void {
+  if (draft) drafts.set(key, draft);
+  else drafts.delete(key);
+  // Nothing to tell the rep if this fails: the form still holds the text.
+  void (draft ? browser.storage.session.set({ [PREFIX + key]: draft }) : browser.storage.session.remove(PREFIX + key)).catch(() => undefined);
+}
+
+/**
+ * A form's fields, kept as a draft under `key` as they are typed.
+ *
+ * @example const draft = useDraft(`note:${id}`, { subject: '', description: '' });
+ * draft.set({ ...draft.fields, subject: 'Call back' }); … draft.failed('Agile CRM is down.'); … draft.clear();
+ */
+export function useDraft<T extends Record<string, string>>(key: string, empty: T) {
+  const [draft, setDraft] = useState<{ fields: T; error: string | null }>(() => {
+    const kept = drafts.get(key);
+    return kept ? { fields: { ...empty, ...kept.fields } as T, error: kept.error } : { fields: empty, error: null };
+  });
+  const save = (next: { fields: T; error: string | null }) => {
+    setDraft(next);
+    store(key, next);
+  };
+  return {
+    fields: draft.fields,
+    /** The error of the last attempt, kept with the draft until it is sent or discarded. */
+    error: draft.error,
+    set: (fields: T) => save({ fields, error: draft.error }),
+    failed: (error: string) => save({ fields: draft.fields, error }),
+    /** Sent or discarded: the form empties and the draft goes. */
+    clear: () => {
+      setDraft({ fields: empty, error: null });
+      store(key, null);
+    },
+  };
+}
