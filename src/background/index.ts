@@ -10,7 +10,7 @@ import { emailKey } from '../shared/email';
 import { parseRequest, type PageEmail, type PopupStart, type Reply, type Request, type Responses, type SessionView, type SiteOffer } from '../shared/messages';
 import { SettingsError, type Settings } from '../shared/settings';
 import { openSidePanel } from '../shared/side-panel';
-import { mailSiteOf } from '../scanner/mail-sites';
+import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
 import { contactCache } from './contact-cache';
@@ -103,7 +103,8 @@ async function startPanel(tabId: number | null, read: boolean): Promise<PopupSta
   try {
     const scan = (await follow.scanFollowed(tabId, tab?.url, read)) ?? (read ? await scanTab(tabId) : null);
     if (!scan) return { session, page: { ...noPage, title: tab?.title ?? '', unread: !site?.followed, site, tabId } };
-    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site, tabId } };
+    const key = scan.thread && site?.followed ? conversationKey(tab?.url) : null;
+    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site, tabId, key } };
   } catch (error) {
     return { session, page: { ...noPage, error: toErrorInfo(error), site, tabId } };
   }

@@ -47,7 +47,12 @@ export function App() {
     const seq = ++asked.current;
     try {
       const started = await starting;
-      if (seq === asked.current) setStart(started);
+      if (seq !== asked.current) return;
+      // The same followed conversation again (a label view of it, a completed load): nothing new to show or ask.
+      setStart((previous) => {
+        const [before, after] = [previous?.page, started.page];
+        return before?.key && after?.key === before.key && after.tabId === before.tabId && !after.error ? previous : started;
+      });
     } catch (failure) {
       if (seq === asked.current) setNotice(toErrorInfo(failure));
     }

@@ -8,6 +8,7 @@ import { apiRoutes } from './api';
 import { faultMiddleware } from './faults';
 import { discoveryRoutes, oauthRoutes } from './oauth';
 import { adversarialPage, formsPage, framedMessage, framesPage, idnPage, largePage, otherOriginFrame, pdfDocument, shadowPage } from './fixtures';
+import { gmailPage, outlookPage } from './mail-fixtures';
 import { demoPage, hostilePage, manyEmailsPage, webAppPage } from './pages';
 import { createState, type SandboxOptions, type SandboxState } from './state';
 
@@ -46,6 +47,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/demo/idn', (c) => c.html(idnPage(state.seed)));
   app.get('/demo/large', (c) => c.html(largePage(state.seed)));
   app.get('/demo/adversarial', (c) => c.html(adversarialPage(state.seed)));
+  // Mail apps' shapes (mail-fixtures.ts): any path under them is the app, which reads its URL as those apps do.
+  app.get('/demo/gmail/*', (c) => c.html(gmailPage(state.seed)));
+  app.get('/demo/outlook/*', (c) => c.html(outlookPage(state.seed)));
   app.get('/demo/card.pdf', (c) => c.body(pdfDocument(`Vega Logistica - ${state.seed.quirks.card}`), 200, { 'Content-Type': 'application/pdf' }));
   app.get('/', (c) => c.html(webAppPage()));
   // Agile answers a broken request with a bare HTML 500; never a stack trace.

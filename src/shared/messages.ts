@@ -63,6 +63,8 @@ export interface PopupStart {
     site?: SiteOffer | null;
     /** Side panel: the tab this answer is about. */
     tabId?: number | null;
+    /** The followed conversation read (mail-sites.ts's `conversationKey`): the panel does not show it twice in a row. */
+    key?: string | null;
   }) | null;
 }
 

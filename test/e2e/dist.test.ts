@@ -16,8 +16,9 @@ async function files(dir: string): Promise<string[]> {
 describe('dist/', () => {
   it('ships the manifest’s least permissions: nothing added by the build, no CSP override, no exposed files', async () => {
     const built = JSON.parse(await readFile(path.join(DIST, 'manifest.json'), 'utf8'));
-    expect(built.permissions.sort()).toEqual(['activeTab', 'contextMenus', 'identity', 'scripting', 'storage']);
+    expect(built.permissions.sort()).toEqual(['activeTab', 'contextMenus', 'identity', 'scripting', 'sidePanel', 'storage']);
     expect(built.host_permissions).toEqual(['https://*.agilecrm.com/*', 'http://127.0.0.1/*', 'http://localhost/*']);
+    expect(built.optional_host_permissions).toEqual(['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*']);
     for (const key of ['content_security_policy', 'web_accessible_resources', 'content_scripts', 'externally_connectable', 'optional_permissions']) {
       expect(built).not.toHaveProperty(key);
     }

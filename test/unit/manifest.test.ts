@@ -8,8 +8,12 @@ describe('manifest.json', () => {
   });
 
   it('asks for the permissions the features need, and no more', () => {
-    expect([...manifest.permissions].sort()).toEqual(['activeTab', 'contextMenus', 'identity', 'scripting', 'storage']);
+    expect([...manifest.permissions].sort()).toEqual(['activeTab', 'contextMenus', 'identity', 'scripting', 'sidePanel', 'storage']);
     expect(manifest.host_permissions).toEqual(['https://*.agilecrm.com/*', 'http://127.0.0.1/*', 'http://localhost/*']);
+    // The mail sites are followed only once the rep grants one from a click; no `tabs` permission (its warning reads
+    // "your browsing history"): URLs are visible on the sites the extension holds.
+    expect(manifest.optional_host_permissions).toEqual(['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*']);
+    expect(manifest.permissions).not.toContain('tabs');
     expect(manifest).not.toHaveProperty('content_scripts');
     expect(manifest).not.toHaveProperty('externally_connectable');
     expect(manifest).not.toHaveProperty('web_accessible_resources');
