@@ -43,7 +43,8 @@ export function App() {
   // Only the latest answer is shown: the rep may switch tabs faster than pages are read.
   const asked = useRef(0);
 
-  const open = useCallback(async (starting: Promise<PopupStart>) => {
+  /** `following`: an automatic update (a tab event), which leaves the same conversation as it is. */
+  const open = useCallback(async (starting: Promise<PopupStart>, following = false) => {
     const seq = ++asked.current;
     try {
       const started = await starting;
@@ -51,7 +52,7 @@ export function App() {
       // The same followed conversation again (a label view of it, a completed load): nothing new to show or ask.
       setStart((previous) => {
         const [before, after] = [previous?.page, started.page];
-        return before?.key && after?.key === before.key && after.tabId === before.tabId && !after.error ? previous : started;
+        return following && before?.key && after?.key === before.key && after.tabId === before.tabId && !after.error ? previous : started;
       });
     } catch (failure) {
       if (seq === asked.current) setNotice(toErrorInfo(failure));
@@ -60,7 +61,7 @@ export function App() {
   useEffect(() => {
     void open(firstStart);
   }, [open]);
-  useFollowedTab((tabId) => void open(requestStart(tabId, false)));
+  useFollowedTab((tabId) => void open(requestStart(tabId, false), true));
 
   const signedOut = useCallback((reason: ErrorInfo | null) => {
     setNotice(reason);

@@ -38,11 +38,22 @@ export function useFollowedTab(onTab: (tabId: number) => void): void {
       current = { tabId, url: tab.url };
       latest.current(tabId);
     };
+    // A site granted or revoked (here, in Options, in the browser's settings): what the tab shows may change with it.
+    const permissions = () => {
+      const { tabId } = current;
+      if (tabId === null) return;
+      current = { tabId, url: undefined };
+      latest.current(tabId);
+    };
     browser.tabs.onActivated.addListener(activated);
     browser.tabs.onUpdated.addListener(updated);
+    browser.permissions.onAdded.addListener(permissions);
+    browser.permissions.onRemoved.addListener(permissions);
     return () => {
       browser.tabs.onActivated.removeListener(activated);
       browser.tabs.onUpdated.removeListener(updated);
+      browser.permissions.onAdded.removeListener(permissions);
+      browser.permissions.onRemoved.removeListener(permissions);
     };
   }, []);
 }

@@ -122,8 +122,8 @@ export function gmailPage(seed: SeedData, open: string | null = null) {
 <nav><a href="#inbox">Inbox</a><p><a aria-label="Google Account: ${user.name} (${user.email})" href="#settings">${user.name}</a></p></nav>
 <div>
 <div role="main" id="list"${shown ? raw(' hidden') : ''}><table><tbody>
-${threads.map((thread) => html`<tr class="zA">${gmailPerson('yP', thread.messages[thread.messages.length - 1]!.from)}<a href="#inbox/${thread.gmailId}">${thread.subject}</a></tr>`)}
-<tr class="zA">${gmailPerson('yP', LIST_ONLY)}<span>Weekly digest</span></tr>
+${threads.map((thread) => html`<tr class="zA"><td>${gmailPerson('yP', thread.messages[thread.messages.length - 1]!.from)}</td><td><a href="#inbox/${thread.gmailId}">${thread.subject}</a></td></tr>`)}
+<tr class="zA"><td>${gmailPerson('yP', LIST_ONLY)}</td><td>Weekly digest</td></tr>
 </tbody></table></div>
 <div role="main" id="thread"${shown ? '' : raw(' hidden')}>${shown ? gmailThread(shown, user.email) : ''}</div>
 </div>
@@ -136,7 +136,7 @@ ${threads.map((thread) => html`<template id="t-${thread.gmailId}" data-title="${
     document.getElementById('list').hidden = !!template;
     thread.hidden = !template;
     thread.replaceChildren(...(template ? [template.content.cloneNode(true)] : []));
-    document.title = template ? template.dataset.title : ${JSON.stringify(title(null))};
+    document.title = template ? template.dataset.title : ${raw(JSON.stringify(title(null)))};
   };
   addEventListener('hashchange', render);
   render();
@@ -177,7 +177,7 @@ ${threads.map((thread) => html`<template id="t-${thread.outlookId}" data-title="
     const id = decodeURIComponent(location.pathname.split('/').pop());
     const template = document.getElementById('t-' + id);
     document.getElementById('ReadingPaneContainerId').replaceChildren(...(template ? [template.content.cloneNode(true)] : []));
-    document.title = template ? template.dataset.title : ${JSON.stringify(title(null))};
+    document.title = template ? template.dataset.title : ${raw(JSON.stringify(title(null)))};
   };
   for (const link of document.querySelectorAll('a[data-id]')) {
     link.href = base + '/mail/inbox/id/' + encodeURIComponent(link.dataset.id);
