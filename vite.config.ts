@@ -27,7 +27,7 @@ export default defineConfig(({ mode }) => ({
     modulePreload: { polyfill: false },
     // Source maps would ship the source inside the extension; the code is readable enough unminified.
     sourcemap: false,
-    rollupOptions: mode === 'bench' ? { input: { floor: 'src/bench/floor.html' } } : {},
+    rollupOptions: mode === 'bench' ? { input: { floor: 'src/bench/floor.html', panelFloor: 'src/bench/panel-floor.html' } } : {},
   },
   server: { port: 5173, strictPort: true, hmr: { port: 5173 } },
 }));

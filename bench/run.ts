@@ -16,6 +16,7 @@ import { extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id
 import { CONTACTS_PAINTED } from '../src/popup/paint-mark';
 import { bridgeAccessToken, bundle, mintRefreshToken, pinSelf, pinWorkerd, startProcess } from './processes';
 import { scanTimes } from './scan';
+import { sidePanelTimes } from './sidepanel';
 import { startWorkerdRelay } from '../scripts/workerd-relay';
 import { createSeed, SANDBOX_USERS } from '../src/sandbox/seed';
 
@@ -64,13 +65,22 @@ async function bundleSizes(): Promise<void> {
     return size;
   };
   const manifest = JSON.parse(await readFile(path.join(DIST, 'manifest.json'), 'utf8'));
-  const html = await readFile(path.join(DIST, manifest.action.default_popup), 'utf8');
-  let popup = 0;
-  for (const match of html.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)) popup += await gz(match[1]!.replace(/^\//, ''));
+  const page = async (file: string) => {
+    seen.clear();
+    let size = 0;
+    for (const match of (await readFile(path.join(DIST, file), 'utf8')).matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)) size += await gz(match[1]!.replace(/^\//, ''));
+    return size;
+  };
+  const popup = await page(manifest.action.default_popup);
+  const panel = await page(manifest.side_panel.default_path);
   seen.clear();
   const worker = await gz(manifest.background.service_worker);
+  seen.clear();
+  const scanner = await gz('page-scan.js');
   report('bundle: popup (JS + CSS), gzipped', round(popup / 1024, 2), 'kB', 'gzip -9 of every file the popup page loads, following static imports');
+  report('bundle: side panel (JS + CSS), gzipped', round(panel / 1024, 2), 'kB', 'the same, for the side panel page');
   report('bundle: service worker, gzipped', round(worker / 1024, 2), 'kB', 'gzip -9 of the worker and every chunk it imports');
+  report('bundle: page scanner (injected on demand), gzipped', round(scanner / 1024, 2), 'kB', 'page-scan.js: executeScript({ files }) into the page read, never part of the worker');
 }
 
 // ── popup time to contacts ──────────────────────────────────────────────────────────────────────────────────────
@@ -298,8 +308,8 @@ async function relayThroughput(): Promise<void> {
 }
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────────────────
-/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, scan, requests, coalescing, relay). */
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,scan,requests,coalescing,relay').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, scan, requests, coalescing, sidepanel, relay). */
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,scan,requests,coalescing,sidepanel,relay').split(',').map((name) => name.trim()));
 console.log(`Benchmarks — ${RUNS} runs each, medians\n`);
 if (only.has('bundles')) {
   console.log('Bundle sizes');
@@ -336,6 +346,10 @@ if (only.has('popup') || only.has('scan') || only.has('requests') || only.has('c
     await ext.close();
     await stack.close();
   }
+}
+if (only.has('sidepanel')) {
+  console.log('\nSide panel after a conversation change');
+  await sidePanelTimes({ root: ROOT, runs: RUNS, median, report });
 }
 if (only.has('relay')) {
   console.log('\nRelay');

@@ -4,10 +4,10 @@
  * the end-to-end tests and the benchmarks, so all three exercise the same real paths.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer';
+import puppeteer, { type Browser, type HTTPRequest, type Page, type Target, type WebWorker } from 'puppeteer';
 import type { Settings } from '../src/shared/settings';
 import { CHROMIUM_ARGS, findBrowser } from './browser';
 
@@ -189,4 +189,77 @@ export async function waitForSignIn(ext: ExtensionBrowser, timeoutMs = 15_000): 
 export async function dumpStorage(ext: ExtensionBrowser): Promise<string> {
   const worker = await ext.worker();
   return worker.evaluate(async () => JSON.stringify({ local: await chrome.storage.local.get(null), session: await chrome.storage.session.get(null) }));
+}
+
+/**
+ * Launches the extension holding `origins` of its `optional_host_permissions`, as a rep's accepted permission prompt
+ * leaves it. Chrome's prompt cannot be answered under automation (the `permissions.request` promise stays pending in
+ * headless Chromium; `--apps-gallery-install-auto-confirm-for-tests` does not answer it; CDP has no method for
+ * extension permissions; `developerPrivate.addHostPermission` does not grant optional hosts). So a copy of the build
+ * is installed with them as host permissions, then reloaded with the shipped manifest, where they are optional
+ * permissions the extension holds: `permissions.contains` says so, and `permissions.remove` gives them back.
+ */
+export async function launchWithGrantedHosts(options: LaunchOptions & { origins: string[] }): Promise<ExtensionBrowser> {
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'agile-crm-granted-'));
+  try {
+    await cp(options.dist ?? DIST, copy, { recursive: true });
+    const manifestPath = path.join(copy, 'manifest.json');
+    const shipped = await readFile(manifestPath, 'utf8');
+    const manifest = JSON.parse(shipped) as { host_permissions: string[] };
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, host_permissions: [...manifest.host_permissions, ...options.origins] }));
+    const ext = await launchWithExtension({ ...options, dist: copy });
+    await writeFile(manifestPath, shipped);
+    const extensions = await ext.browser.newPage();
+    await extensions.goto('chrome://extensions/');
+    // Developer mode keeps an unpacked extension enabled through a reload.
+    await extensions.evaluate(async (id) => {
+      const developer = (chrome as unknown as { developerPrivate: { updateProfileConfiguration(c: object): Promise<void>; reload(id: string, o: object): Promise<void> } }).developerPrivate;
+      await developer.updateProfileConfiguration({ inDeveloperMode: true });
+      await developer.reload(id, { failQuietly: false });
+    }, ext.extensionId);
+    await extensions.close();
+    const worker = await ext.worker();
+    await worker.evaluate(async () => {
+      while (!chrome.runtime.getManifest().optional_host_permissions) await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    if (!(await worker.evaluate((granted) => chrome.permissions.contains({ origins: granted }), options.origins))) {
+      await ext.close();
+      throw new Error(`The extension did not keep ${options.origins.join(', ')} through the reload.`);
+    }
+    return { ...ext, close: async () => {
+      await ext.close();
+      await rm(copy, { recursive: true, force: true });
+    } };
+  } catch (error) {
+    await rm(copy, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * A tab whose requests to Gmail and Outlook on the web are answered with the sandbox's pages of their shape
+ * (src/sandbox/mail-fixtures.ts), so the extension sees those sites' real URLs.
+ */
+export async function mailTab(ext: ExtensionBrowser, sandboxUrl: string, url: string): Promise<Page> {
+  const page = await ext.browser.newPage();
+  await page.setRequestInterception(true);
+  page.on('request', (request: HTTPRequest) => {
+    const target = new URL(request.url());
+    const app = target.hostname === 'mail.google.com' ? 'gmail' : target.hostname.startsWith('outlook.') ? 'outlook' : null;
+    if (!app) return void request.continue();
+    void fetch(`${sandboxUrl}/demo/${app}${target.pathname}${target.search}`)
+      .then(async (answer) => request.respond({ status: answer.status, contentType: 'text/html', body: await answer.text() }))
+      .catch(() => request.abort());
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
+/** Opens the real side panel as a rep does from the popup ("Keep open", a click: the user gesture it needs). */
+export async function openSidePanelFrom(ext: ExtensionBrowser, popup: Page): Promise<Page> {
+  const target = ext.browser.waitForTarget((candidate) => candidate.url().includes('/src/sidepanel/index.html'), { timeout: 10_000 });
+  await popup.locator('::-p-aria(Keep open[role="button"])').click();
+  const panel = await (await target).asPage();
+  await panel.waitForSelector('#app > *');
+  return panel;
 }

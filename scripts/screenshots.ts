@@ -7,13 +7,15 @@ import path from 'node:path';
 import type { Page } from 'puppeteer';
 import { build } from 'vite';
 import { startDevStack } from './dev-stack';
-import { configure, launchWithExtension, openPopup, signInThrough, waitForSignIn } from './extension';
+import { mailThreads } from '../src/sandbox/mail-fixtures';
+import { clickAction, configure, launchWithGrantedHosts, mailTab, openPopup, openSidePanelFrom, signInThrough, waitForSignIn } from './extension';
 
 const OUT = path.resolve('docs', 'screenshots');
 await mkdir(OUT, { recursive: true });
 await build({ logLevel: 'warn' });
 const stack = await startDevStack();
-const ext = await launchWithExtension();
+// Gmail followed (as after "Follow mail.google.com"), for the side panel's pictures.
+const ext = await launchWithGrantedHosts({ origins: ['https://mail.google.com/*'] });
 const shot = async (popup: Page, name: string) => {
   await new Promise((resolve) => setTimeout(resolve, 150));
   await popup.screenshot({ path: path.join(OUT, `${name}.png`) as `${string}.png` });
@@ -53,6 +55,32 @@ try {
   await stale.waitForSelector('.notice-info', { timeout: 15_000 });
   await shot(stale, 'error-stale');
   stack.sandbox.state.faults.queue.length = 0;
+  await stale.close();
+
+  // The side panel beside a Gmail-shaped page. Headless Chromium does not draw its own side-panel frame into page
+  // screenshots, so the panel's page (400 px wide) is captured on its own and set beside the mail page's capture.
+  const [thread] = mailThreads(stack.sandbox.state.seed);
+  const mail = await mailTab(ext, stack.sandbox.url, `https://mail.google.com/mail/u/0/#inbox/${thread!.gmailId}`);
+  const popup = await openPopup(ext, mail.url());
+  await popup.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh');
+  const panel = await openSidePanelFrom(ext, popup);
+  await panel.setViewport({ width: 400, height: 800 });
+  await panel.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  await mail.setViewport({ width: 880, height: 800 });
+  const [left, right] = [await mail.screenshot({ encoding: 'base64' }), await panel.screenshot({ encoding: 'base64' })];
+  const board = await ext.browser.newPage();
+  await board.setViewport({ width: 1280, height: 800 });
+  await board.setContent(`<body style="margin:0;display:flex"><img src="data:image/png;base64,${left}" width="880" height="800">` +
+    `<img src="data:image/png;base64,${right}" width="400" height="800" style="border-left:1px solid #d0d7de;box-sizing:border-box"></body>`);
+  await shot(board, 'side-panel');
+  await board.close();
+
+  // A mail site not followed yet: the popup (a toolbar click) offers to follow it.
+  const outlook = await mailTab(ext, stack.sandbox.url, `https://outlook.live.com/mail/inbox/id/${encodeURIComponent(thread!.outlookId)}`);
+  const offer = await clickAction(ext, outlook.url());
+  await offer.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh');
+  await shot(offer, 'follow-offer');
 } finally {
   await ext.close();
   await stack.close();

@@ -101,7 +101,7 @@ async function startPanel(tabId: number | null, read: boolean): Promise<PopupSta
   const tab = await chrome.tabs.get(tabId).catch(() => null);
   const site = await siteOffer(tab?.url);
   try {
-    const scan = (await follow.scanFollowed(tabId, tab?.url, read)) ?? (read ? await scanTab(tabId) : null);
+    const scan = (await follow.scanFollowed(tabId, tab?.url, read)) ?? (read ? await scanTab(tabId, undefined, undefined, 'panel') : null);
     if (!scan) return { session, page: { ...noPage, title: tab?.title ?? '', unread: !site?.followed, site, tabId } };
     const key = scan.thread && site?.followed ? conversationKey(tab?.url) : null;
     return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site, tabId, key } };

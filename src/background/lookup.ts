@@ -38,8 +38,12 @@ export type PageScan = PageScanResult & { thread: boolean; account: string | nul
 const SEARCH_INSTEAD = 'Search by name or email above.';
 const WEB_STORE = /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/webstore)\//;
 
-/** Why a tab could not be scanned, in the rep's words, by what is known of it (its URL when visible, else the browser's error). */
-async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
+/**
+ * Why a tab could not be scanned, in the rep's words, by what is known of it (its URL when visible, else the browser's
+ * error) and by who asked: a click on the toolbar button, the shortcut or the menu grants activeTab, so there a refusal
+ * is about the page; the side panel's own clicks grant nothing, so there it is most likely the missing grant.
+ */
+async function pageProblem(tabId: number, error: unknown, from: ScanFrom): Promise<AppError> {
   if (error instanceof AppError) return error;
   const url = (await chrome.tabs.get(tabId).catch(() => null))?.url ?? '';
   const reason = error instanceof Error ? error.message : '';
@@ -49,9 +53,7 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
   if (/^(chrome|edge|about|devtools|view-source|chrome-extension):/i.test(url) || /cannot access a chrome/i.test(reason)) {
     return new AppError('no_page', `Browser pages can’t be read by extensions. ${SEARCH_INSTEAD}`);
   }
-  if (/cannot access contents of the page/i.test(reason)) {
-    // No grant for this tab: the side panel's own clicks do not give one (Chrome grants activeTab to the toolbar
-    // button, the shortcut and the context menu only).
+  if (from === 'panel' && /cannot access contents of the page/i.test(reason)) {
     return new AppError('no_access', 'Agile CRM reads a page only when you ask on it: click the Agile CRM button in the toolbar (or press Alt+Shift+A) on this page, then “Look up this page” here.');
   }
   const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => true);
@@ -71,7 +73,10 @@ const BUSY = 'This page isn’t answering right now — it may be showing a dial
  * Reads a tab with the page scanner, within `deadlineMs`. `input` (a context-menu click's selection or link) is read
  * instead of the page. Throws an `AppError` in the rep's words when the page cannot be read.
  */
-export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, input?: { text: string; source: CandidateSource }): Promise<PageScan> {
+/** Who asks for a scan: a gesture on the page itself (`click`), or the side panel (no gesture reaches the page). */
+export type ScanFrom = 'click' | 'panel';
+
+export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, input?: { text: string; source: CandidateSource }, from: ScanFrom = 'click'): Promise<PageScan> {
   let results: chrome.scripting.InjectionResult<unknown>[];
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -91,7 +96,7 @@ export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, inpu
     })();
     results = await Promise.race([injected, late]);
   } catch (error) {
-    throw await pageProblem(tabId, error);
+    throw await pageProblem(tabId, error, from);
   } finally {
     clearTimeout(timer);
   }

@@ -16,13 +16,19 @@ const PREFIX = 'draft:';
 
 const drafts = new Map<string, Draft>();
 
-/** Reads every draft (once per page, before the first render of a form). */
-export const loadDrafts: Promise<void> = browser.storage.session.get(null).then((stored) => {
+/**
+ * Reads every draft (once per page, before the first render of a form): by their names where the browser lists names
+ * (`getKeys`, Chrome 130+), so the page does not read the rest of the session (the worker's access token).
+ */
+export const loadDrafts: Promise<void> = (async () => {
+  const area = browser.storage.session as typeof browser.storage.session & { getKeys?(): Promise<string[]> };
+  const names = area.getKeys ? (await area.getKeys()).filter((name) => name.startsWith(PREFIX)) : null;
+  const stored = names?.length === 0 ? {} : await area.get(names);
   for (const [key, value] of Object.entries(stored)) {
     const draft = key.startsWith(PREFIX) ? parseDraft(value) : null;
     if (draft) drafts.set(key.slice(PREFIX.length), draft);
   }
-}, () => undefined);
+})().catch(() => undefined);
 
 /** Whether a draft is kept under `key` (a card opens the form that holds one). */
 export const hasDraft = (key: string): boolean => drafts.has(key);

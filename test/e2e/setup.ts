@@ -80,9 +80,10 @@ export async function clearContactCache(world: World): Promise<void> {
   });
 }
 
-/** The names on the popup's contact cards, once the lookup has finished. */
+/** The names on the popup's contact cards, once the lookup has finished (not the cache's first answer). */
 export async function cardNames(popup: Page): Promise<string[]> {
-  await popup.waitForFunction(() => /in Agile CRM/.test(document.querySelector('.status')?.textContent ?? ''), { timeout: 15_000 });
+  await popup.waitForFunction(() => /in Agile CRM/.test(document.querySelector('.status')?.textContent ?? '')
+    && !/Refreshing/.test(document.querySelector('.status button')?.textContent ?? ''), { timeout: 15_000 });
   return popup.$$eval('article.card .name', (names) => names.map((name) => name.textContent ?? ''));
 }
 

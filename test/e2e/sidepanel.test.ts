@@ -6,29 +6,22 @@
  * restart and the panel moving on; a failed write stays with its error; revoking a site in Options stops following it;
  * a site not granted is never read without a click.
  *
- * Chrome's permission prompt cannot be answered under automation (measured on Chromium 156 headless: the
- * `permissions.request` promise stays pending; `--apps-gallery-install-auto-confirm-for-tests=accept` does not answer
- * it; CDP has no method for extension permissions; `developerPrivate.addHostPermission` does not grant optional
- * hosts). So the granted sites are granted the way Chrome keeps an accepted prompt: the extension is installed with
- * them, then reloaded with the shipped manifest, where they are optional host permissions it holds — which Options
- * can then revoke with `permissions.remove`. The test checks that a click on "Follow" does ask (Chrome's prompt takes
+ * Chrome's permission prompt cannot be answered under automation (scripts/extension.ts's `launchWithGrantedHosts`
+ * says what was tried): the two granted sites are held the way an accepted prompt leaves them, and Options revokes
+ * one with `permissions.remove`. The test checks that a click on "Follow" does ask (Chrome's prompt takes
  * the focus and the popup closes, as it does for a rep), and nothing more of the prompt.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { HTTPRequest, Page } from 'puppeteer';
+import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
-import { clickAction, configure, DIST, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+import { clickAction, configure, launchWithGrantedHosts, mailTab as openMailTab, openPopup, openSidePanelFrom, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
 import { mailThreads } from '../../src/sandbox/mail-fixtures';
 import { parseContact } from '../../src/shared/contact';
 
 const GRANTED = ['https://mail.google.com/*', 'https://outlook.office.com/*'];
 let stack: DevStack;
 let ext: ExtensionBrowser;
-let dist: string;
 let panel: Page;
 const tabs: Page[] = [];
 
@@ -40,19 +33,8 @@ const nameOrEmail = (email: string) => {
 const gmail = (id: string, view = 'inbox') => `https://mail.google.com/mail/u/0/#${view}/${id}`;
 const outlook = (host: string, id: string) => `https://${host}/mail/inbox/id/${encodeURIComponent(id)}`;
 
-/** A tab whose requests to the mail sites are answered with the sandbox's pages of their shape. */
 async function mailTab(url: string): Promise<Page> {
-  const page = await ext.browser.newPage();
-  await page.setRequestInterception(true);
-  page.on('request', (request: HTTPRequest) => {
-    const target = new URL(request.url());
-    const app = target.hostname === 'mail.google.com' ? 'gmail' : target.hostname.startsWith('outlook.') ? 'outlook' : null;
-    if (!app) return void request.continue();
-    void fetch(`${stack.sandbox.url}/demo/${app}${target.pathname}${target.search}`)
-      .then(async (answer) => request.respond({ status: answer.status, contentType: 'text/html', body: await answer.text() }))
-      .catch(() => request.abort());
-  });
-  await page.goto(url, { waitUntil: 'load' });
+  const page = await openMailTab(ext, stack.sandbox.url, url);
   tabs.push(page);
   return page;
 }
@@ -85,28 +67,8 @@ const badge = async (page: Page) => {
 
 beforeAll(async () => {
   stack = await startDevStack({ mode: 'bridge' });
-  // Install with the two sites granted, as an accepted prompt leaves them (see above), then ship the real manifest.
-  dist = await mkdtemp(path.join(os.tmpdir(), 'agile-crm-panel-dist-'));
-  await cp(DIST, dist, { recursive: true });
-  const manifestPath = path.join(dist, 'manifest.json');
-  const shipped = await readFile(manifestPath, 'utf8');
-  const manifest = JSON.parse(shipped) as { host_permissions: string[] };
-  await writeFile(manifestPath, JSON.stringify({ ...manifest, host_permissions: [...manifest.host_permissions, ...GRANTED] }));
-  ext = await launchWithExtension({ executablePath: inject('browserPath'), dist });
-  await writeFile(manifestPath, shipped);
-  const extensions = await ext.browser.newPage();
-  await extensions.goto('chrome://extensions/');
-  await extensions.evaluate(async (id) => {
-    const developer = (chrome as unknown as { developerPrivate: { updateProfileConfiguration(c: object): Promise<void>; reload(id: string, o: object): Promise<void> } }).developerPrivate;
-    await developer.updateProfileConfiguration({ inDeveloperMode: true });
-    await developer.reload(id, { failQuietly: false });
-  }, ext.extensionId);
-  await extensions.close();
+  ext = await launchWithGrantedHosts({ executablePath: inject('browserPath'), origins: GRANTED });
   const worker = await ext.worker();
-  await worker.evaluate(async () => {
-    while (!chrome.runtime.getManifest().optional_host_permissions) await new Promise((resolve) => setTimeout(resolve, 50));
-  });
-  expect(await worker.evaluate((origins) => chrome.permissions.contains({ origins }), GRANTED)).toBe(true);
   expect(await worker.evaluate(() => chrome.permissions.contains({ origins: ['https://outlook.live.com/*'] }))).toBe(false);
 
   await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
@@ -125,7 +87,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ext?.close();
   await stack?.close();
-  if (dist) await rm(dist, { recursive: true, force: true });
 });
 
 describe('the side panel follows the rep', () => {
@@ -135,9 +96,7 @@ describe('the side panel follows the rep', () => {
     const popup = await openPopup(ext, mail.url());
     await popup.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh', { timeout: 20_000 })
       .catch(async (error) => { throw new Error(`the popup shows ${await popup.evaluate(() => document.body.innerText)}: ${error}`); });
-    const panelTarget = ext.browser.waitForTarget((target) => target.url().includes('/src/sidepanel/index.html'), { timeout: 10_000 });
-    await popup.locator('::-p-aria(Keep open[role="button"])').click();
-    panel = (await (await panelTarget).asPage())!;
+    panel = await openSidePanelFrom(ext, popup);
     await panelShows(first!.expected);
     // The badge: how many of this conversation's people are in Agile CRM.
     const inCrm = (thread: { expected: string[] }) => String(thread.expected.filter((email) => stack.sandbox.state.contactByEmail(email)).length);
@@ -234,12 +193,14 @@ describe('least privilege', () => {
     const thread = threads()[1]!;
     const live = await mailTab(outlook('outlook.live.com', thread.outlookId));
     await live.bringToFront();
-    await panel.waitForSelector('::-p-aria(Look up this page[role="button"])', { timeout: 15_000 });
+    await panel.waitForSelector('::-p-aria(Look up this page[role="button"])', { timeout: 15_000 })
+      .catch(async (error) => { throw new Error(`the panel shows ${await panel.evaluate(() => document.body.innerText)}: ${error}`); });
     expect(await listed(panel)).toEqual([]);
     expect(await badge(live)).toBe('');
     // A click in the panel grants nothing (Chrome gives activeTab to the toolbar button, shortcut and menu only).
     await panel.locator('::-p-aria(Look up this page[role="button"])').click();
-    await panel.waitForSelector('.notice-error', { timeout: 15_000 });
+    await panel.waitForSelector('.notice-error', { timeout: 15_000 })
+      .catch(async (error) => { throw new Error(`the panel shows ${await panel.evaluate(() => document.body.innerText)}: ${error}`); });
     expect(await panel.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/click the Agile CRM button in the toolbar/);
 
     // The toolbar button (activeTab) reads it, and offers to follow the site; "Follow" asks the browser.

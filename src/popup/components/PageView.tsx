@@ -57,7 +57,7 @@ export function PageView({ session, start, onSignedOut, onReload }: {
   const searchSeq = useRef(0);
   const now = useNow();
   const webBase = state.result?.webBase ?? session.webBase ?? '';
-  useContactsPaintedMark((state.result?.found.length ?? 0) > 0);
+  useContactsPaintedMark((state.result?.found.length ?? 0) > 0, start.key ?? null);
 
   const runSearch = async (query: string) => {
     const seq = ++searchSeq.current;
