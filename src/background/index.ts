@@ -7,7 +7,7 @@
  */
 import { AppError, toErrorInfo } from '../shared/errors';
 import { emailKey } from '../shared/email';
-import { parseRequest, type PageEmail, type PopupStart, type Reply, type Request, type Responses, type SessionView, type SiteOffer } from '../shared/messages';
+import { parseRequest, type LookupResult, type PageEmail, type PopupStart, type Reply, type Request, type Responses, type SessionView, type SiteOffer } from '../shared/messages';
 import { SettingsError, type Settings } from '../shared/settings';
 import { openSidePanel } from '../shared/side-panel';
 import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
@@ -35,8 +35,26 @@ function others(scan: PageScan, session: SessionView): PageEmail[] {
 
 const noPage = { title: '', emails: [], more: 0, query: '', cached: null, error: null };
 
-async function granted(): Promise<string[]> {
-  return (await chrome.permissions.getAll()).origins ?? [];
+/** The origins the extension holds, asked once and again after every grant or revocation. */
+let grantedNow: Promise<string[]> | null = null;
+function granted(): Promise<string[]> {
+  grantedNow ??= chrome.permissions.getAll().then((all) => all.origins ?? [], () => []);
+  return grantedNow;
+}
+
+/**
+ * Agile CRM's answer for a list of addresses, one request at a time per list: the badge and the side panel ask for
+ * the same conversation at the same moment.
+ */
+const asking = new Map<string, Promise<LookupResult>>();
+function lookupAgile(emails: readonly PageEmail[], webBase: string): Promise<LookupResult> {
+  const key = `${webBase} ${JSON.stringify(emails)}`;
+  let answer = asking.get(key);
+  if (!answer) {
+    answer = lookupFromAgile(agile, emails, webBase).finally(() => asking.delete(key));
+    asking.set(key, answer);
+  }
+  return answer;
 }
 
 /** The mail site of a URL the extension can see, and whether the rep lets it follow that site. */
@@ -63,7 +81,7 @@ const follow = createFollow({
     if (!session.signedIn || !session.webBase) return;
     const emails = others(scan, session);
     onCount((await lookupFromCache(emails, session.webBase)).found.length);
-    onCount((await lookupFromAgile(agile, emails, session.webBase)).found.length);
+    onCount((await lookupAgile(emails, session.webBase)).found.length);
   },
 });
 
@@ -95,14 +113,16 @@ async function startPopup(tabId: number | null): Promise<PopupStart> {
  * when the rep asked (`read`), else nothing read — the panel then offers "Look up this page".
  */
 async function startPanel(tabId: number | null, read: boolean): Promise<PopupStart> {
-  const session = await sessionView();
+  const tab = tabId === null ? null : await chrome.tabs.get(tabId).catch(() => null);
+  // The read first, the longest step, while the session is looked at: its result is not shown when signed out.
+  const reading = tabId === null ? Promise.resolve(null)
+    : follow.scanFollowed(tabId, tab?.url, read).then((scan) => scan ?? (read ? scanTab(tabId, undefined, undefined, 'panel') : null));
+  reading.catch(() => undefined);
+  const [session, site] = await Promise.all([sessionView(), siteOffer(tab?.url)]);
   if (!session.signedIn || !session.webBase) return { session, page: null };
-  if (tabId === null) return { session, page: { ...noPage, tabId } };
-  const tab = await chrome.tabs.get(tabId).catch(() => null);
-  const site = await siteOffer(tab?.url);
   try {
-    const scan = (await follow.scanFollowed(tabId, tab?.url, read)) ?? (read ? await scanTab(tabId, undefined, undefined, 'panel') : null);
-    if (!scan) return { session, page: { ...noPage, title: tab?.title ?? '', unread: !site?.followed, site, tabId } };
+    const scan = await reading;
+    if (!scan) return { session, page: { ...noPage, title: tab?.title ?? '', unread: tabId !== null && !site?.followed, site, tabId } };
     const key = scan.thread && site?.followed ? conversationKey(tab?.url) : null;
     return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site, tabId, key } };
   } catch (error) {
@@ -125,7 +145,7 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
     case 'lookup':
       return request.source === 'cache'
         ? lookupFromCache(request.emails, await webBase())
-        : lookupFromAgile(agile, request.emails, await webBase());
+        : lookupAgile(request.emails, await webBase());
     case 'search':
       await webBase();
       return agile.search(request.query);
@@ -206,10 +226,16 @@ chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
 });
 chrome.tabs.onRemoved.addListener((tabId) => void follow.tabClosed(tabId));
 // A site just granted is followed at once in the tabs showing it.
-chrome.permissions.onAdded.addListener(() => void follow.forget().then(async () => {
-  for (const tab of await chrome.tabs.query({ active: true })) if (tab.id !== undefined) await follow.tabChanged(tab.id, tab.url);
-}));
-chrome.permissions.onRemoved.addListener(() => void follow.forget());
+chrome.permissions.onAdded.addListener(() => {
+  grantedNow = null;
+  void follow.forget().then(async () => {
+    for (const tab of await chrome.tabs.query({ active: true })) if (tab.id !== undefined) await follow.tabChanged(tab.id, tab.url);
+  });
+});
+chrome.permissions.onRemoved.addListener(() => {
+  grantedNow = null;
+  void follow.forget();
+});
 
 /** For end-to-end tests and benchmarks: CDP cannot click a context menu, and the scan is timed in the worker. */
 Object.assign(globalThis, { handleMenuClick, scanTab, follow });

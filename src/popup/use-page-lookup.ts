@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { LookupResult, PageEmail, PopupStart } from '../shared/messages';
@@ -20,6 +20,8 @@ export interface PageState {
   /** A refresh failed while cached results are on screen: they may be out of date. */
   staleBecause: ErrorInfo | null;
   refreshing: boolean;
+  /** The followed conversation these people belong to (side panel), as `start.key`. */
+  key: string | null;
 }
 
 function initialState(start: PageStart): PageState {
@@ -34,6 +36,7 @@ function initialState(start: PageStart): PageState {
     error: start.error,
     staleBecause: null,
     refreshing: start.emails.length > 0,
+    key: start.key ?? null,
   };
 }
 
@@ -66,7 +69,8 @@ export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) 
     }
   }, [onSignedOut]);
 
-  useEffect(() => {
+  // Before the browser paints (a layout effect): the new page's people replace the old ones in the same frame.
+  useLayoutEffect(() => {
     // Updated in place, not remounted: forms of contacts still on the page keep what the rep is typing.
     if (shown.current !== start) setState(initialState(start));
     shown.current = start;

@@ -57,7 +57,8 @@ export function PageView({ session, start, onSignedOut, onReload }: {
   const searchSeq = useRef(0);
   const now = useNow();
   const webBase = state.result?.webBase ?? session.webBase ?? '';
-  useContactsPaintedMark((state.result?.found.length ?? 0) > 0, start.key ?? null);
+  // Marked from the state, not the props: for a render, the cards shown and the conversation they belong to agree.
+  useContactsPaintedMark((state.result?.found.length ?? 0) > 0, state.key);
 
   const runSearch = async (query: string) => {
     const seq = ++searchSeq.current;
