@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
 import type { SiteOffer } from '../../shared/messages';
 
 /**
@@ -13,7 +12,7 @@ export function FollowOffer({ site, onFollowed }: { site: SiteOffer | null | und
   const follow = () => {
     if (state === 'asking') return;
     setState('asking');
-    browser.permissions.request({ origins: [site.origin] }).then(
+    chrome.permissions.request({ origins: [site.origin] }).then(
       (granted) => (granted ? onFollowed() : setState('declined')),
       () => setState('failed'),
     );
