@@ -9,7 +9,7 @@
  * read here: their URL is not even visible to the extension (it has no `tabs` permission).
  */
 import * as v from 'valibot';
-import { conversationKey, FOLLOWABLE_SITES, mailSiteOf } from '../scanner/mail-sites';
+import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
 import type { PageScan } from './lookup';
 
 const PREFIX = 'follow:';
@@ -112,9 +112,4 @@ export function createFollow(deps: FollowDeps) {
       await deps.area().remove(names);
     },
   };
-}
-
-/** The followable sites among granted origins, for the Options page. */
-export function followedSites(granted: readonly string[]) {
-  return FOLLOWABLE_SITES.filter((site) => granted.includes(site.origin));
 }

@@ -69,13 +69,13 @@ async function pageProblem(tabId: number, error: unknown, from: ScanFrom): Promi
 
 const BUSY = 'This page isn’t answering right now — it may be showing a dialog, or still loading. Close any dialog on the page and try again, or search by name or email above.';
 
+/** Who asks for a scan: a gesture on the page itself (`click`), or the side panel (no gesture reaches the page). */
+export type ScanFrom = 'click' | 'panel';
+
 /**
  * Reads a tab with the page scanner, within `deadlineMs`. `input` (a context-menu click's selection or link) is read
  * instead of the page. Throws an `AppError` in the rep's words when the page cannot be read.
  */
-/** Who asks for a scan: a gesture on the page itself (`click`), or the side panel (no gesture reaches the page). */
-export type ScanFrom = 'click' | 'panel';
-
 export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, input?: { text: string; source: CandidateSource }, from: ScanFrom = 'click'): Promise<PageScan> {
   let results: chrome.scripting.InjectionResult<unknown>[];
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,4 +1,4 @@
-import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact } from '../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../shared/errors';
 import type { LookupResult, PageEmail, PopupStart } from '../shared/messages';
@@ -45,42 +45,46 @@ function initialState(start: PageStart): PageState {
  * CRM for the page's people and paint again — stale-while-revalidate — and keep edits in step.
  */
 export function usePageLookup(start: PageStart, onSignedOut: (error: ErrorInfo) => void) {
-  const [state, setState] = useState<PageState>(() => initialState(start));
+  // The state belongs to the page it was made for. When the side panel moves to another page, the new page's people
+  // are shown in the very render that receives it (no frame with the old ones), updated in place rather than
+  // remounted: forms of contacts still on the page keep what the rep is typing.
+  const [held, setHeld] = useState(() => ({ start, state: initialState(start) }));
+  const state = held.start === start ? held.state : initialState(start);
+  const shown = useRef(start);
+  shown.current = start;
   // Contacts the rep changed or added here. A lookup that was already on its way when they did would bring the
   // old versions back, so every fresh answer is passed through these edits.
   const edits = useRef(new Map<string, Contact>());
-  // The side panel moves to another page: an answer for the one before is not shown over it.
-  const shown = useRef(start);
+
+  /** Changes the state of page `about`; dropped when another page is shown by then (a late answer). */
+  const update = useCallback((about: PageStart, change: (previous: PageState) => PageState) => setHeld((previous) => {
+    if (about !== shown.current) return previous;
+    return { start: about, state: change(previous.start === about ? previous.state : initialState(about)) };
+  }), []);
 
   const refresh = useCallback(async (emails: PageEmail[], about: PageStart) => {
     if (emails.length === 0) return;
-    setState((previous) => ({ ...previous, refreshing: true }));
+    update(about, (previous) => ({ ...previous, refreshing: true }));
     try {
       const result = withEdits(await send({ type: 'lookup', emails, source: 'agile' }), edits.current.values());
-      if (shown.current !== about) return;
-      setState((previous) => ({ ...previous, result, phase: 'ready', staleBecause: null, error: null, refreshing: false }));
+      update(about, (previous) => ({ ...previous, result, phase: 'ready', staleBecause: null, error: null, refreshing: false }));
     } catch (failure) {
       const error = toErrorInfo(failure);
       if (error.code === 'signed_out') return onSignedOut(error);
-      if (shown.current !== about) return;
-      setState((previous) => previous.result
+      update(about, (previous) => previous.result
         ? { ...previous, staleBecause: error, phase: 'ready', refreshing: false }
         : { ...previous, error, phase: 'ready', refreshing: false });
     }
-  }, [onSignedOut]);
+  }, [onSignedOut, update]);
 
-  // Before the browser paints (a layout effect): the new page's people replace the old ones in the same frame.
-  useLayoutEffect(() => {
-    // Updated in place, not remounted: forms of contacts still on the page keep what the rep is typing.
-    if (shown.current !== start) setState(initialState(start));
-    shown.current = start;
+  useEffect(() => {
     void refresh(start.emails, start);
   }, [start, refresh]);
 
   /** A contact changed (tags) or was added: show Agile's version everywhere it appears. */
   const replaceContact = (contact: Contact) => {
     edits.current.set(contact.id, contact);
-    setState((previous) => (previous.result ? { ...previous, result: withEdits(previous.result, [contact]) } : previous));
+    update(shown.current, (previous) => (previous.result ? { ...previous, result: withEdits(previous.result, [contact]) } : previous));
   };
 
   return { state, refresh: () => refresh(state.emails, shown.current), replaceContact };
