@@ -76,6 +76,12 @@ export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab
   }
 }
 
+/** Whether a lookup is parked for the popup opening now (it then reads no page). */
+export async function hasPendingLookup(now = Date.now()): Promise<boolean> {
+  const parsed = v.safeParse(Stored, (await chrome.storage.session.get(KEY))[KEY]);
+  return parsed.success && now - parsed.output.at <= PENDING_TTL_MS;
+}
+
 /** The popup takes the parked lookup once. */
 export async function takePendingLookup(now = Date.now()): Promise<PendingLookup | null> {
   const stored = await chrome.storage.session.get(KEY);

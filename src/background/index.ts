@@ -14,7 +14,7 @@ import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
 import { contactCache } from './contact-cache';
-import { handleMenuClick, registerMenus, takePendingLookup } from './context-menu';
+import { handleMenuClick, hasPendingLookup, registerMenus, takePendingLookup } from './context-menu';
 import { createFollow } from './follow';
 import { lookupFromAgile, lookupFromCache, scanTab, type PageScan } from './lookup';
 import { loadSettings, saveSettings } from './settings-store';
@@ -90,21 +90,24 @@ const follow = createFollow({
  * lookup, or a scan of the tab) and what the cache knows about them.
  */
 async function startPopup(tabId: number | null): Promise<PopupStart> {
-  const session = await sessionView();
+  const [tab, parked] = await Promise.all([tabId === null ? null : chrome.tabs.get(tabId).catch(() => null), hasPendingLookup()]);
+  // The read first, the longest step, while the session is looked at. The popup was opened by a click on this tab
+  // (activeTab); a followed conversation's read is shared with the badge. A parked menu lookup reads no page.
+  const reading = tabId === null || parked ? Promise.resolve(null) : follow.scanFollowed(tabId, tab?.url).then((scan) => scan ?? scanTab(tabId));
+  reading.catch(() => undefined);
+  const [session, site] = await Promise.all([sessionView(), siteOffer(tab?.url)]);
   if (!session.signedIn || !session.webBase) return { session, page: null };
   const pending = await takePendingLookup();
   if (pending) {
     const cached = pending.emails.length > 0 ? await lookupFromCache(pending.emails, session.webBase) : null;
     return { session, page: { title: 'Selection', emails: pending.emails, more: 0, query: pending.query, cached, error: null } };
   }
-  if (tabId === null) return { session, page: noPage };
-  const tab = await chrome.tabs.get(tabId).catch(() => null);
   try {
-    // The popup was opened by a click on this tab (activeTab): a followed conversation's read is shared.
-    const scan = (await follow.scanFollowed(tabId, tab?.url)) ?? (await scanTab(tabId));
-    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site: await siteOffer(tab?.url) } };
+    const scan = await reading;
+    if (!scan) return { session, page: noPage };
+    return { session, page: { ...(await withCache(scan, { ...session, webBase: session.webBase })), site } };
   } catch (error) {
-    return { session, page: { ...noPage, error: toErrorInfo(error), site: await siteOffer(tab?.url) } };
+    return { session, page: { ...noPage, error: toErrorInfo(error), site } };
   }
 }
 

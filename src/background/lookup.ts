@@ -9,7 +9,7 @@ import { emailKey, isEmailAddress } from '../shared/email';
 import { AppError } from '../shared/errors';
 import type { LookupResult, PageEmail, PageScanResult } from '../shared/messages';
 import type { CandidateSource } from '../scanner/collect';
-import { PAGE_INPUT, PAGE_SCRIPT_FILE } from '../scanner/page-file';
+import { PAGE_SCANNER, PAGE_SCRIPT_FILE } from '../scanner/page-file';
 import type { AgileClient } from './agile-client';
 import { contactCache } from './contact-cache';
 
@@ -83,16 +83,22 @@ export async function scanTab(tabId: number, deadlineMs = SCAN_DEADLINE_MS, inpu
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AppError('page_busy', BUSY)), deadlineMs);
     });
+    // Immediately, not at document idle: a page still loading is read as far as it got.
+    const ask = () => chrome.scripting.executeScript({
+      target: { tabId },
+      injectImmediately: true,
+      func: (name: string, given: unknown) => {
+        const scan = (globalThis as unknown as Record<string, unknown>)[name];
+        return typeof scan === 'function' ? (scan as (input: unknown) => unknown)(given) : null;
+      },
+      args: [PAGE_SCANNER, input ? { ...input, name: '' } : null],
+    });
     const injected = (async () => {
-      if (input) {
-        await chrome.scripting.executeScript({
-          target: { tabId },
-          func: (name: string, value: unknown) => void ((globalThis as unknown as Record<string, unknown>)[name] = value),
-          args: [PAGE_INPUT, { ...input, name: '' }],
-        });
-      }
-      // Immediately, not at document idle: a page still loading is read as far as it got.
-      return chrome.scripting.executeScript({ target: { tabId }, files: [PAGE_SCRIPT_FILE], injectImmediately: true });
+      const asked = await ask();
+      if (asked[0]?.result != null) return asked;
+      // Not in this document yet: the file reads the page as it loads; a menu click's text is read once it is there.
+      const loaded = await chrome.scripting.executeScript({ target: { tabId }, files: [PAGE_SCRIPT_FILE], injectImmediately: true });
+      return input ? ask() : loaded;
     })();
     results = await Promise.race([injected, late]);
   } catch (error) {

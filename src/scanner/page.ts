@@ -4,13 +4,14 @@
  * the page (collect.ts), or — on Gmail and Outlook on the web with a conversation open — that conversation
  * (mail-thread.ts), finds the people (people.ts) and returns them; the worker checks the answer (background/lookup.ts).
  *
- * A context-menu lookup hands it the clicked selection or link instead, through `PAGE_INPUT` set in the same
- * isolated world just before (the world is the extension's own: the page's scripts cannot set it).
+ * The file leaves its function in the extension's isolated world of the page (`PAGE_SCANNER`): the worker calls it for
+ * every later scan of the same document — a single-page mail app's next conversation reads with warm code — and hands
+ * it a context-menu click's selection or link to read instead of the page.
  */
 import { collectPageEmails, type Candidate } from './collect';
 import { conversationKey, mailSiteOf } from './mail-sites';
 import { readThread } from './mail-thread';
-import { PAGE_INPUT } from './page-file';
+import { PAGE_SCANNER } from './page-file';
 import { findPeople } from './people';
 
 export interface PageScanAnswer {
@@ -27,10 +28,7 @@ export interface PageScanAnswer {
   awaiting: boolean;
 }
 
-function scan(): PageScanAnswer {
-  const scope = globalThis as unknown as Record<string, unknown>;
-  const input = scope[PAGE_INPUT] as Candidate | undefined;
-  delete scope[PAGE_INPUT];
+function scan(input?: Candidate | null): PageScanAnswer {
   const base = { title: document.title, contentType: document.contentType, thread: false, account: null, awaiting: false };
   if (input) return { ...base, ...findPeople([input]) };
   const site = mailSiteOf(location.href);
@@ -46,5 +44,7 @@ function scan(): PageScanAnswer {
   const page = collectPageEmails();
   return { ...base, ...findPeople(page.candidates) };
 }
+
+(globalThis as unknown as Record<string, unknown>)[PAGE_SCANNER] = scan;
 
 export default scan();
