@@ -72,10 +72,11 @@ export function createFollow(deps: FollowDeps) {
       return read;
     })();
     reads.set(tabId, { key, scan });
+    // Remembered once read (a failed read is not: the next event tries again); the caller hears of a failure.
     scan.then(
       () => deps.area().set({ [`${PREFIX}${tabId}`]: { key, at: now() } }),
-      () => reads.get(tabId)?.scan === scan && reads.delete(tabId),
-    );
+      () => void (reads.get(tabId)?.scan === scan && reads.delete(tabId)),
+    ).catch(() => undefined);
     return scan;
   }
 
