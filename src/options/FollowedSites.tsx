@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 import { FOLLOWABLE_SITES, type FollowableSite } from '../scanner/mail-sites';
 
 /**
@@ -7,15 +8,15 @@ import { FOLLOWABLE_SITES, type FollowableSite } from '../scanner/mail-sites';
  */
 export function FollowedSites() {
   const [followed, setFollowed] = useState<readonly FollowableSite[] | null>(null);
-  const load = () => chrome.permissions.getAll().then((all) => setFollowed(FOLLOWABLE_SITES.filter((site) => all.origins?.includes(site.origin))));
+  const load = () => browser.permissions.getAll().then((all) => setFollowed(FOLLOWABLE_SITES.filter((site) => all.origins?.includes(site.origin))));
   useEffect(() => {
     void load();
     // Granted or revoked elsewhere (the popup, the browser's own extension settings): the list follows.
-    chrome.permissions.onAdded.addListener(load);
-    chrome.permissions.onRemoved.addListener(load);
+    browser.permissions.onAdded.addListener(load);
+    browser.permissions.onRemoved.addListener(load);
     return () => {
-      chrome.permissions.onAdded.removeListener(load);
-      chrome.permissions.onRemoved.removeListener(load);
+      browser.permissions.onAdded.removeListener(load);
+      browser.permissions.onRemoved.removeListener(load);
     };
   }, []);
   if (!followed) return null;
@@ -29,7 +30,7 @@ export function FollowedSites() {
           {followed.map((site) => (
             <li key={site.origin}>
               <span>{site.label} — {site.host}</span>
-              <button type="button" class="btn" onClick={() => void chrome.permissions.remove({ origins: [site.origin] }).then(load)}>Stop following</button>
+              <button type="button" class="btn" onClick={() => void browser.permissions.remove({ origins: [site.origin] }).then(load)}>Stop following</button>
             </li>
           ))}
         </ul>

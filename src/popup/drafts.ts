@@ -9,6 +9,7 @@
  * is read back (storage is a boundary), and one that does not check out is dropped.
  */
 import { useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 import { parseDraft, type Draft } from './drafts-parse';
 
 const PREFIX = 'draft:';
@@ -20,7 +21,7 @@ const drafts = new Map<string, Draft>();
  * (`getKeys`, Chrome 130+), so the page does not read the rest of the session (the worker's access token).
  */
 export const loadDrafts: Promise<void> = (async () => {
-  const area = chrome.storage.session as typeof chrome.storage.session & { getKeys?(): Promise<string[]> };
+  const area = browser.storage.session as typeof browser.storage.session & { getKeys?(): Promise<string[]> };
   const names = area.getKeys ? (await area.getKeys()).filter((name) => name.startsWith(PREFIX)) : null;
   const stored = names?.length === 0 ? {} : await area.get(names);
   for (const [key, value] of Object.entries(stored)) {
@@ -36,7 +37,7 @@ function store(key: string, draft: Draft | null): void {
   if (draft) drafts.set(key, draft);
   else drafts.delete(key);
   // Nothing to tell the rep if this fails: the form still holds the text.
-  void (draft ? chrome.storage.session.set({ [PREFIX + key]: draft }) : chrome.storage.session.remove(PREFIX + key)).catch(() => undefined);
+  void (draft ? browser.storage.session.set({ [PREFIX + key]: draft }) : browser.storage.session.remove(PREFIX + key)).catch(() => undefined);
 }
 
 /**

@@ -2,6 +2,7 @@
  * The pages' side of the message protocol (shared/messages.ts): send a request to the service worker, get its
  * answer or a thrown `AppError`. Kept apart from the protocol's schemas, which only the worker needs.
  */
+import browser from 'webextension-polyfill';
 import { AppError } from '../shared/errors';
 import type { Reply, Request, RequestOf, Responses } from '../shared/messages';
 
@@ -19,7 +20,7 @@ const RESENDABLE = new Set<Request['type']>(['openPopup', 'openPanel', 'getSessi
 export async function send<K extends Request['type']>(request: RequestOf<K>): Promise<Responses[K]> {
   const attempt = async (): Promise<Reply<Responses[K]> | undefined> => {
     try {
-      return (await chrome.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
+      return (await browser.runtime.sendMessage(request)) as Reply<Responses[K]> | undefined;
     } catch {
       return undefined;
     }

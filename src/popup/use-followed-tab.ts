@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 
 /** The side panel is the popup's App in another frame (src/sidepanel/index.html marks its root `panel`). */
 export const IN_PANEL = document.documentElement.classList.contains('panel');
@@ -6,7 +7,7 @@ export const IN_PANEL = document.documentElement.classList.contains('panel');
 /** The tab this page is about: the active tab of its window (a popup window opened from the menu has none). */
 export async function activeTabId(): Promise<number | null> {
   if (new URLSearchParams(location.search).has('window')) return null;
-  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
   return tab?.id ?? null;
 }
 
@@ -22,7 +23,7 @@ export function useFollowedTab(onTab: (tabId: number) => void): void {
     if (!IN_PANEL) return;
     let windowId: number | undefined;
     let current: { tabId: number | null; url: string | undefined } = { tabId: null, url: undefined };
-    void Promise.all([chrome.windows.getCurrent(), activeTabId()]).then(([window, tabId]) => {
+    void Promise.all([browser.windows.getCurrent(), activeTabId()]).then(([window, tabId]) => {
       windowId = window.id;
       if (current.tabId === null) current = { tabId, url: undefined };
     });
@@ -44,15 +45,15 @@ export function useFollowedTab(onTab: (tabId: number) => void): void {
       current = { tabId, url: undefined };
       latest.current(tabId);
     };
-    chrome.tabs.onActivated.addListener(activated);
-    chrome.tabs.onUpdated.addListener(updated);
-    chrome.permissions.onAdded.addListener(permissions);
-    chrome.permissions.onRemoved.addListener(permissions);
+    browser.tabs.onActivated.addListener(activated);
+    browser.tabs.onUpdated.addListener(updated);
+    browser.permissions.onAdded.addListener(permissions);
+    browser.permissions.onRemoved.addListener(permissions);
     return () => {
-      chrome.tabs.onActivated.removeListener(activated);
-      chrome.tabs.onUpdated.removeListener(updated);
-      chrome.permissions.onAdded.removeListener(permissions);
-      chrome.permissions.onRemoved.removeListener(permissions);
+      browser.tabs.onActivated.removeListener(activated);
+      browser.tabs.onUpdated.removeListener(updated);
+      browser.permissions.onAdded.removeListener(permissions);
+      browser.permissions.onRemoved.removeListener(permissions);
     };
   }, []);
 }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 import type { SiteOffer } from '../../shared/messages';
 
 /**
@@ -12,7 +13,7 @@ export function FollowOffer({ site, onFollowed }: { site: SiteOffer | null | und
   const follow = () => {
     if (state === 'asking') return;
     setState('asking');
-    chrome.permissions.request({ origins: [site.origin] }).then(
+    browser.permissions.request({ origins: [site.origin] }).then(
       (granted) => (granted ? onFollowed() : setState('declined')),
       () => setState('failed'),
     );

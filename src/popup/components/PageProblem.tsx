@@ -1,3 +1,4 @@
+import browser from 'webextension-polyfill';
 import type { ErrorInfo } from '../../shared/errors';
 import { Notice } from './Notice';
 
@@ -13,7 +14,7 @@ export function PageProblem({ error, onRetry }: { error: ErrorInfo | null; onRet
       {error.code === 'page_busy' && <button type="button" class="btn" onClick={onRetry}>Try again</button>}
       {error.code === 'no_access' && <button type="button" class="btn" onClick={onRetry}>Look up this page</button>}
       {error.code === 'file_access' && (
-        <button type="button" class="btn" onClick={() => void chrome.tabs.create({ url: `chrome://extensions/?id=${chrome.runtime.id}` })}>
+        <button type="button" class="btn" onClick={() => void browser.tabs.create({ url: `chrome://extensions/?id=${browser.runtime.id}` })}>
           Open the extension’s details
         </button>
       )}

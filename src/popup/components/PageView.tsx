@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 import type { Contact } from '../../shared/contact';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { SessionView } from '../../shared/messages';
@@ -24,7 +25,7 @@ interface Search {
 }
 
 /** The popup's window, known before the click on "Keep open": the panel must open in the click itself. */
-const popupWindow = !IN_PANEL && sidePanelAvailable() ? chrome.windows.getCurrent().then((window) => window.id ?? null, () => null) : null;
+const popupWindow = !IN_PANEL && sidePanelAvailable() ? browser.windows.getCurrent().then((window) => window.id ?? null, () => null) : null;
 let windowId: number | null = null;
 void popupWindow?.then((id) => (windowId = id));
 
@@ -109,7 +110,7 @@ export function PageView({ session, start, onSignedOut, onReload }: {
           <button type="button" class="btn btn-quiet" title="Open in the side panel, which stays open beside the page"
             onClick={() => windowId !== null && void openSidePanel(windowId).then(() => window.close(), () => undefined)}>Keep open</button>
         )}
-        <button type="button" class="btn btn-quiet" onClick={() => void chrome.runtime.openOptionsPage()}>Settings</button>
+        <button type="button" class="btn btn-quiet" onClick={() => void browser.runtime.openOptionsPage()}>Settings</button>
         <button type="button" class="btn btn-quiet" onClick={signOut} aria-disabled={signingOut}>{signingOut ? 'Signing out…' : 'Sign out'}</button>
       </header>
 

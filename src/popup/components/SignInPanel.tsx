@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { SessionView } from '../../shared/messages';
 import { send } from '../send';
@@ -30,7 +31,7 @@ export function SignInPanel({ notice, onSignedIn }: { notice: ErrorInfo | null; 
       </button>
       <Notice error={error} />
       <p class="muted small">
-        <a href="#" onClick={(event) => { event.preventDefault(); void chrome.runtime.openOptionsPage(); }}>Settings</a>
+        <a href="#" onClick={(event) => { event.preventDefault(); void browser.runtime.openOptionsPage(); }}>Settings</a>
       </p>
     </main>
   );
