@@ -9,24 +9,62 @@
 import { base64url } from '../shared/random';
 import { isMain, listen, type Listening } from '../shared/node-listen';
 import { createRelay, type RelayDeps } from './app';
+import { nodeClientAddress } from './client-address';
 import { isLoopbackHost } from '../shared/loopback';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
+import { redisStore } from './redis-store';
 
 export interface RelayServer extends Listening {
   url: string;
 }
 
+export interface RelayOptions extends RelayDeps {
+  port?: number;
+  host?: string;
+  /** Start-up warnings and store connection changes (default: stderr). */
+  warn?: (message: string) => void;
+}
+
+/** How long start-up waits for Redis before serving anyway (answering 503 where the store is needed until it is up). */
+const REDIS_START_WAIT_MS = 3_000;
+
 /** @example const relay = await startRelay({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' }, { port: 0 }); */
-export async function startRelay(env: RelayEnv, options: { port?: number; host?: string } & RelayDeps = {}): Promise<RelayServer> {
+export async function startRelay(env: RelayEnv, options: RelayOptions = {}): Promise<RelayServer> {
   const config = loadRelayConfig(env);
-  const { port, host, ...deps } = options;
+  const { port, host, warn = (message: string) => console.warn(message), ...deps } = options;
+  const facesNetwork = !!host && !isLoopbackHost(host) && host !== '::1';
   // Reachable from other machines means behind a proxy that terminates TLS: the request's own origin would then
   // be the proxy-to-relay leg (http://…), so the public address must be said.
-  if (host && !isLoopbackHost(host) && host !== '::1' && !config.publicUrl) {
+  if (facesNetwork && !config.publicUrl) {
     throw new RelayConfigError([`RELAY_PUBLIC_URL is required when the relay listens on ${host}: set it to the https:// address the extension uses.`]);
   }
-  const app = createRelay(config, deps);
-  return listen(app.fetch, { port, host });
+  const redis = !deps.store && config.storeUrl ? redisStore(config.storeUrl, { log: warn }) : null;
+  if (redis && !(await redis.ready(REDIS_START_WAIT_MS))) {
+    warn('Relay store: Redis did not answer at start-up; the relay serves anyway and answers 503 where it needs the store until Redis is back.');
+  }
+  if (facesNetwork && !deps.store && !config.storeUrl && config.mode.kind === 'bridge') {
+    warn('The relay keeps its state in memory: revocations live and die with this process, and other instances do not see them. '
+      + 'Set RELAY_STORE_URL=redis://… to keep them in Redis.');
+  }
+  const app = createRelay(config, {
+    clientAddress: nodeClientAddress(config.clientAddress, warn),
+    ...deps,
+    ...(redis ? { store: redis } : {}),
+  });
+  let server: Listening;
+  try {
+    server = await listen(app.fetch, { port, host });
+  } catch (error) {
+    await redis?.close();
+    throw error;
+  }
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await redis?.close();
+    },
+  };
 }
 
 if (isMain(import.meta.url)) {
