@@ -16,13 +16,19 @@ import { allowedOrigin } from './middleware/allowed-origin';
 import { noStore } from './middleware/no-store';
 import { oauthError } from './middleware/oauth-error';
 import { oauthProxyRoutes } from './oauth-proxy';
-import { memoryStore, type RelayStore } from './store';
+import { nodeClientAddress } from './client-address';
+import { memoryStore, StoreUnavailableError, type RelayStore } from './store';
 
 export interface RelayDeps {
   /** Upstream fetch: Agile CRM or the OAuth server. Defaults to the global fetch. */
   fetch?: typeof fetch;
   store?: RelayStore;
   log?: (entry: AccessLogEntry) => void;
+  /**
+   * The client's address key, which sign-in limits are counted by. Defaults to the Node socket's peer (with the
+   * configured trusted proxies); the Worker passes Cloudflare's address.
+   */
+  clientAddress?: (c: Context) => string | null;
 }
 
 /** Token and revocation forms are small; proxied CRM writes (a note, a contact) get more room. */
@@ -81,10 +87,22 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   if (config.mode.kind === 'oauth') {
     app.route('/', oauthProxyRoutes(config, config.mode, { fetch: upstreamFetch }));
   } else {
-    app.route('/', bridgeRoutes(config, config.mode, { fetch: upstreamFetch, store: deps.store ?? memoryStore(), issuer }));
+    app.route('/', bridgeRoutes(config, config.mode, {
+      fetch: upstreamFetch,
+      store: deps.store ?? memoryStore({ maxBytes: config.memoryStoreBytes }),
+      issuer,
+      clientAddress: deps.clientAddress ?? nodeClientAddress(config.clientAddress),
+    }));
   }
 
   app.notFound((c) => oauthError(c, 404, 'invalid_request', 'No such relay endpoint.'));
-  app.onError((_error, c) => oauthError(c, 500, 'server_error', 'The relay failed to handle this request.'));
+  app.onError((error, c) => {
+    // Fail closed: without its store the relay cannot tell a used code or a revoked session from a good one.
+    if (error instanceof StoreUnavailableError) {
+      c.header('Retry-After', '5');
+      return oauthError(c, 503, 'temporarily_unavailable', error.message);
+    }
+    return oauthError(c, 500, 'server_error', 'The relay failed to handle this request.');
+  });
   return app;
 }

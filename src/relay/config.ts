@@ -5,6 +5,7 @@
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
+import { parseTrustedProxies, type ClientAddressSettings } from './client-address';
 
 export interface OAuthMode {
   kind: 'oauth';
@@ -51,6 +52,12 @@ export interface RelayConfig {
   allowedRedirectUris: string[];
   upstreamTimeoutMs: number;
   mode: OAuthMode | BridgeMode;
+  /** Node only: which forwarded hops to believe when naming the client (Workers use Cloudflare's address). */
+  clientAddress: ClientAddressSettings;
+  /** Node only: `redis://…` or `rediss://…` for a store shared by several relay processes; null = in memory. */
+  storeUrl: string | null;
+  /** Node only: the in-memory store's room, in bytes. */
+  memoryStoreBytes: number;
 }
 
 export type RelayEnv = Record<string, string | undefined>;
@@ -88,11 +95,11 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     }
     return value.replace(/\/+$/, '');
   };
-  const seconds = (name: string, fallback: number, min = 1): number => {
+  const seconds = (name: string, fallback: number, min = 1, unit = 'seconds'): number => {
     const value = env[name]?.trim();
     if (!value) return fallback;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of seconds (at least ${min}): ${value}`);
+    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of ${unit} (at least ${min}): ${value}`);
     return parsed;
   };
   const key = (name: string, value: string): Uint8Array => {
@@ -155,6 +162,28 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, refreshReuseGrace: 0 };
   }
 
+  const trusted = parseTrustedProxies(env.RELAY_TRUSTED_PROXIES);
+  if (!trusted.ok) problems.push(trusted.problem);
+  const forwardedHeader = env.RELAY_FORWARDED_HEADER?.trim().toLowerCase() || 'x-forwarded-for';
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    problems.push(`RELAY_FORWARDED_HEADER must be x-forwarded-for or forwarded: ${forwardedHeader}`);
+  }
+  const clientAddress: ClientAddressSettings = {
+    trustedProxies: trusted.ok ? trusted.value : null,
+    forwardedHeader: forwardedHeader === 'forwarded' ? 'forwarded' : 'x-forwarded-for',
+  };
+  const storeUrl = env.RELAY_STORE_URL?.trim() || null;
+  if (storeUrl) {
+    let protocol = '';
+    try {
+      protocol = new URL(storeUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') problems.push('RELAY_STORE_URL must be a redis:// or rediss:// URL.');
+  }
+  const memoryStoreBytes = seconds('RELAY_MEMORY_STORE_MB', 64, 1, 'MiB') * 1024 * 1024;
+
   if (problems.length > 0) throw new RelayConfigError(problems);
-  return { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, mode };
+  return { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, mode, clientAddress, storeUrl, memoryStoreBytes };
 }

@@ -6,6 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { createRelay } from './app';
+import { clientKey, parseIp } from './client-address';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
 import { durableStore, RelayStoreObject } from './durable-store';
 
@@ -29,7 +30,18 @@ export default {
     if (relay?.env !== env) {
       try {
         const config = loadRelayConfig(textBindings(env));
-        relay = { env, app: createRelay(config, { store: durableStore(env.RELAY_STORE), log: (entry) => console.log(JSON.stringify(entry)) }) };
+        relay = {
+          env,
+          app: createRelay(config, {
+            store: durableStore(env.RELAY_STORE),
+            log: (entry) => console.log(JSON.stringify(entry)),
+            // Cloudflare's edge sets CF-Connecting-IP to the connecting client, replacing any a client sent.
+            clientAddress: (c) => {
+              const address = parseIp(c.req.header('cf-connecting-ip') ?? '');
+              return address ? clientKey(address) : null;
+            },
+          }),
+        };
       } catch (error) {
         // The details (which variables, which values) go to the Worker's logs (`wrangler tail`), not to callers.
         console.error(error instanceof RelayConfigError ? error.message : error);
