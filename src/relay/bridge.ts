@@ -14,11 +14,14 @@ import { oauthError } from './middleware/oauth-error';
 import { authorizeErrorPage, bridgeSignInPage } from './pages';
 import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
 import { createSealer, type Sealer } from './seal';
-import type { RelayStore } from './store';
+import { signInLimits } from './sign-in-limits';
+import { StoreUnavailableError, type RelayStore } from './store';
 
 export interface BridgeDeps {
   fetch: typeof fetch;
   store: RelayStore;
+  /** The client's address key (client-address.ts), which sign-in limits are counted by; null when unknown. */
+  clientAddress(c: Context): string | null;
   /** The relay's issuer URL for this request (RFC 9207 `iss`, and the base of `agile_api_base`). */
   issuer(c: Context): string;
 }
@@ -27,19 +30,6 @@ export interface BridgeDeps {
 export const BRIDGE_CLIENT_ID = 'agile-crm-extension';
 const CODE_TTL = 60;
 const REQUEST_TTL = 15 * 60;
-/** Wrong keys allowed per account and network address in ten minutes: guessing stops, and nobody else is locked out. */
-const FAILED_SIGN_INS_ALLOWED = 10;
-/** Sign-in attempts per network address in ten minutes, whatever the account. */
-const ATTEMPTS_PER_ADDRESS = 30;
-/** Credential checks against Agile CRM per minute for the whole relay, so it can never be used to spray Agile. */
-const CHECKS_PER_MINUTE = 300;
-
-/** The caller's network address: Cloudflare's header on Workers, the socket's peer on Node. */
-function clientAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return c.req.header('cf-connecting-ip') ?? incoming?.socket?.remoteAddress ?? 'unknown';
-}
-
 const now = () => Math.floor(Date.now() / 1000);
 
 const Pending = v.object({ ru: v.string(), st: v.optional(v.string()), cc: v.string(), exp: v.number() });
@@ -129,6 +119,7 @@ const SEARCH_PARAMS = ['q', 'page_size', 'type'];
 export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: BridgeDeps): Hono {
   const app = new Hono();
   const sealer = createSealer(mode.sealKey, mode.previousSealKeys);
+  const limits = signInLimits(deps.store, { checkTimeoutMs: config.upstreamTimeoutMs });
   const agileBase = (domain: string) => fillDomain(mode.agileBaseUrl, domain);
 
   const issueTokens = async (c: Context, account: AccountPayload, grant: string, jti: string) => {
@@ -205,22 +196,19 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
       return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);
     }
-    const address = clientAddress(c);
-    const failures = `signin-failures:${domain}:${email}:${address}`;
-    const locked = `signin-locked:${domain}:${email}:${address}`;
-    if ((await deps.store.get(locked)) !== null) return again('Too many wrong keys for this account. Wait ten minutes and try again.', domain);
-    // Counted before Agile is called, so parallel attempts cannot slip past the limits.
-    if ((await deps.store.increment(`signin-attempts:${address}`, 600)) > ATTEMPTS_PER_ADDRESS) {
-      return again('Too many sign-in attempts from your network. Wait ten minutes and try again.', domain);
+    // Counted before Agile is called, so parallel attempts cannot slip past the limits. The page answers 200 even
+    // when the store is down: an error status would end the browser's sign-in window and lose the form.
+    let check: CredentialCheck;
+    try {
+      const admission = await limits.admit({ domain, email }, deps.clientAddress(c));
+      if (!admission.ok) return again(admission.problem, domain);
+      check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
+      await admission.settle(check.ok ? 'accepted' : check.rejected ? 'rejected' : 'failed');
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return again(error.message, domain);
+      throw error;
     }
-    if ((await deps.store.increment(`signin-checks:${Math.floor(Date.now() / 60_000)}`, 120)) > CHECKS_PER_MINUTE) {
-      return again('The sign-in service is busy. Try again in a minute.', domain);
-    }
-    const check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
-    if (!check.ok) {
-      if (check.rejected && (await deps.store.increment(failures, 600)) >= FAILED_SIGN_INS_ALLOWED) await deps.store.claim(locked, 600);
-      return again(check.problem, domain);
-    }
+    if (!check.ok) return again(check.problem, domain);
     const code = await sealer.seal('code', {
       d: domain, e: email, k: apiKey.trim(), ru: pending.ru, cc: pending.cc, j: randomToken(16), exp: now() + CODE_TTL,
     });
