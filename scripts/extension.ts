@@ -31,6 +31,8 @@ export interface LaunchOptions {
   userDataDir?: string;
   /** The built extension to load (default dist/; the benchmarks use dist-bench/). */
   dist?: string;
+  /** Extra Chromium flags (a test maps host names to loopback servers with --host-resolver-rules). */
+  args?: string[];
 }
 
 /** @example const ext = await launchWithExtension(); const worker = await ext.worker(); */
@@ -47,7 +49,7 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
     pipe: true,
     enableExtensions: true,
     userDataDir,
-    args: [...CHROMIUM_ARGS, ...(headless ? [] : ['--window-size=1280,860'])],
+    args: [...CHROMIUM_ARGS, ...(headless ? [] : ['--window-size=1280,860']), ...(options.args ?? [])],
     defaultViewport: headless ? { width: 1280, height: 800 } : null,
   });
   try {

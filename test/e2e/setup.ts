@@ -19,11 +19,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(options: DevStackOptions & { userDataDir?: string } = {}): Promise<World> {
+export async function createWorld(options: DevStackOptions & { userDataDir?: string; browserArgs?: string[] } = {}): Promise<World> {
   const stack = await startDevStack(options);
   let ext: ExtensionBrowser;
   try {
-    ext = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: options.userDataDir });
+    ext = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: options.userDataDir, args: options.browserArgs });
     await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
   } catch (error) {
     await stack.close();
