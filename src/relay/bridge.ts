@@ -179,6 +179,13 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     }));
     if (!form.ok) return c.html(authorizeErrorPage('This sign-in form was damaged. Close the window and start again.'));
     const { request_id: requestId, api_key: apiKey } = form.value;
+    const client = deps.clientAddress(c);
+    // A client over its share is answered before anything is decrypted: a flood costs the relay as little as can be.
+    const screened = await limits.screen(client).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) return { ok: false as const, problem: error.message, retryAfter: 5 };
+      throw error;
+    });
+    if (screened) return c.html(bridgeSignInPage({ requestId, domain: form.value.domain, email: form.value.email.trim().toLowerCase(), error: screened.problem }));
     const pending = await openAs(sealer, 'request', requestId, Pending);
     if (!pending || !config.allowedRedirectUris.includes(pending.ru)) {
       return c.html(authorizeErrorPage('This sign-in page has expired. Close the window and start again from the extension.'));
@@ -200,7 +207,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     // when the store is down: an error status would end the browser's sign-in window and lose the form.
     let check: CredentialCheck;
     try {
-      const admission = await limits.admit({ domain, email }, deps.clientAddress(c));
+      const admission = await limits.admit({ domain, email }, client);
       if (!admission.ok) return again(admission.problem, domain);
       check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
       await admission.settle(check.ok ? 'accepted' : check.rejected ? 'rejected' : 'failed');

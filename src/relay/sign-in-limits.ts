@@ -31,9 +31,8 @@ const HOUR = 60 * 60;
 export type CheckOutcome = 'accepted' | 'rejected' | 'failed';
 
 /** `retryAfter` in seconds. `settle` records what Agile CRM said: only `rejected` counts as a wrong key. */
-export type Admission =
-  | { ok: true; settle(outcome: CheckOutcome): Promise<void> }
-  | { ok: false; problem: string; retryAfter: number };
+export type Refusal = { ok: false; problem: string; retryAfter: number };
+export type Admission = { ok: true; settle(outcome: CheckOutcome): Promise<void> } | Refusal;
 
 /** Seconds the pair must wait after `failures` wrong keys. */
 export function delayAfter(failures: number): number {
@@ -67,43 +66,63 @@ function inWords(seconds: number): string {
  */
 export function signInLimits(store: RelayStore, options: { checkTimeoutMs: number; now?: () => number }) {
   const now = options.now ?? Date.now;
-  return {
-    async admit(account: { domain: string; email: string }, client: string | null): Promise<Admission> {
-      const time = now();
-      const minute = Math.floor(time / 60_000);
-      const nextMinute = Math.ceil(((minute + 1) * 60_000 - time) / 1000);
-      const who = client ?? 'unknown';
-      const relayKey = `signin-checks:${minute}`;
-      const clientKey = `${LIMIT_PREFIX}signin-client:${who}:${minute}`;
-      const rejectionsKey = `${LIMIT_PREFIX}signin-rejected:${who}`;
-      const busy = (): Admission => ({ ok: false, problem: `The sign-in service is busy. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute });
-      const tooMany = (): Admission => ({ ok: false, problem: `Too many sign-in attempts from your network. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute });
+  /** This minute's keys and answers for one client. */
+  const window = (client: string | null) => {
+    const time = now();
+    const minute = Math.floor(time / 60_000);
+    const nextMinute = Math.ceil(((minute + 1) * 60_000 - time) / 1000);
+    const who = client ?? 'unknown';
+    return {
+      time,
+      who,
+      relayKey: `signin-checks:${minute}`,
+      clientKey: `${LIMIT_PREFIX}signin-client:${who}:${minute}`,
+      rejectionsKey: `${LIMIT_PREFIX}signin-rejected:${who}`,
+      busy: (): Refusal => ({ ok: false, problem: `The sign-in service is busy. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute }),
+      tooMany: (): Refusal => ({ ok: false, problem: `Too many sign-in attempts from your network. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute }),
+    };
+  };
+  /** Reads only: whether this client is flagged, and the refusal its counts already call for. */
+  const screen = async (client: string | null) => {
+    const at = window(client);
+    const [relay, mine, rejections] = await Promise.all([store.get(at.relayKey), store.get(at.clientKey), store.get(at.rejectionsKey)]);
+    const flagged = count(rejections) >= FLAG_AFTER_REJECTIONS;
+    const share = flagged ? FLAGGED_CHECKS_PER_MINUTE : CLIENT_CHECKS_PER_MINUTE;
+    const refusal = count(relay) >= CHECKS_PER_MINUTE && (flagged || count(mine) > 0) ? at.busy() : count(mine) >= share ? at.tooMany() : null;
+    return { at, flagged, share, refusal };
+  };
 
-      // Reads first, cheapest first: a refused attempt writes nothing and hashes nothing.
-      const [relay, mine, rejections] = await Promise.all([store.get(relayKey), store.get(clientKey), store.get(rejectionsKey)]);
-      const flagged = count(rejections) >= FLAG_AFTER_REJECTIONS;
-      const share = flagged ? FLAGGED_CHECKS_PER_MINUTE : CLIENT_CHECKS_PER_MINUTE;
-      if (count(relay) >= CHECKS_PER_MINUTE && (flagged || count(mine) > 0)) return busy();
-      if (count(mine) >= share) return tooMany();
-      const pairKey = `${LIMIT_PREFIX}signin-pair:${await s256(`${account.domain}\n${account.email}\n${who}`)}`;
+  return {
+    /**
+     * The cheap first look, before the request is even opened: a client already over its share (or a relay whose
+     * budget is spent) is refused here, with nothing written and nothing decrypted.
+     */
+    async screen(client: string | null): Promise<Refusal | null> {
+      return (await screen(client)).refusal;
+    },
+
+    async admit(account: { domain: string; email: string }, client: string | null): Promise<Admission> {
+      const { at, flagged, share, refusal } = await screen(client);
+      if (refusal) return refusal;
+      const pairKey = `${LIMIT_PREFIX}signin-pair:${await s256(`${account.domain}\n${account.email}\n${at.who}`)}`;
       const pairValue = await store.get(pairKey);
       const pair = readPair(pairValue?.value);
-      if (time < pair.notBefore) {
-        const wait = Math.ceil((pair.notBefore - time) / 1000);
+      if (at.time < pair.notBefore) {
+        const wait = Math.ceil((pair.notBefore - at.time) / 1000);
         return pair.checking
           ? { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: wait }
           : { ok: false, problem: `Too many wrong keys for this account from your network. Try again ${inWords(wait)}.`, retryAfter: wait };
       }
 
       // The counts read above may be stale by now (parallel attempts): the increments decide.
-      const mineNow = await store.increment(clientKey, 120);
-      if (mineNow > share) return tooMany();
-      const relayNow = await store.increment(relayKey, 120);
+      const mineNow = await store.increment(at.clientKey, 120);
+      if (mineNow > share) return at.tooMany();
+      const relayNow = await store.increment(at.relayKey, 120);
       const guaranteed = !flagged && mineNow === 1;
-      if (!guaranteed && relayNow > (flagged ? FLAGGED_CEILING : CHECKS_PER_MINUTE)) return busy();
+      if (!guaranteed && relayNow > (flagged ? FLAGGED_CEILING : CHECKS_PER_MINUTE)) return at.busy();
 
       // One check at a time per pair: the record says "checking" until the check's own timeout has surely passed.
-      const reserved = writePair({ ...pair, notBefore: time + options.checkTimeoutMs + 2_000, checking: true });
+      const reserved = writePair({ ...pair, notBefore: at.time + options.checkTimeoutMs + 2_000, checking: true });
       if (!(await store.compareAndSet(pairKey, pairValue?.value ?? null, reserved, FAILURE_MEMORY_SECONDS))) {
         return { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: 1 };
       }
@@ -114,7 +133,7 @@ export function signInLimits(store: RelayStore, options: { checkTimeoutMs: numbe
           const settled = writePair({ failures, notBefore: outcome === 'rejected' ? now() + delayAfter(failures) * 1000 : 0, checking: false });
           // Only a reservation that outlived its check (a stalled relay) can have been replaced; the newer one wins.
           await store.compareAndSet(pairKey, reserved, settled, failures === 0 ? 60 : FAILURE_MEMORY_SECONDS);
-          if (outcome === 'rejected') await store.increment(rejectionsKey, HOUR);
+          if (outcome === 'rejected') await store.increment(at.rejectionsKey, HOUR);
         },
       };
     },

@@ -9,7 +9,7 @@ import { relayEnvFor } from '../../scripts/dev-stack';
 import { startRelay, type RelayServer } from '../../src/relay/node';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { ORIGIN, REDIRECT, send, startReverseProxy, submitSignIn, tokenRequest, VERIFIER, type ReverseProxy } from '../http-clients';
-import { startRedis, type RedisServer } from '../redis-server';
+import { startRedis, type RedisServer } from '../../scripts/redis-server';
 
 /** Short enough to wait out in a test, long enough for the steps inside it on a busy machine. */
 const GRACE_SECONDS = 3;
@@ -58,7 +58,7 @@ const lookup = (url: string, access: string) => send(`${url}/agile/contacts/sear
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('two relays, one Redis', () => {
+describe('two relays, one Redis', { timeout: 60_000 }, () => {
   it('20 concurrent redemptions of one code through the round-robin proxy: exactly one success', async () => {
     const code = await codeFrom(proxy.url);
     const answers = await Promise.all(Array.from({ length: 20 }, () => redeem(proxy.url, code)));
@@ -118,7 +118,7 @@ describe('two relays, one Redis', () => {
   });
 });
 
-describe('Redis stopped mid-run', () => {
+describe('Redis stopped mid-run', { timeout: 60_000 }, () => {
   const unavailable = /cannot reach its store \(Redis\)/;
 
   it('hung (SIGSTOP): 503 with words within the command timeout; what was in doubt ends on the safe side', async () => {
@@ -176,10 +176,10 @@ describe('Redis stopped mid-run', () => {
     const said = warnings.slice(before);
     expect(said.filter((line) => /not reachable/.test(line)).length).toBe(2);
     expect(said.filter((line) => /reachable again/.test(line)).length).toBe(2);
-  }, 60_000);
+  });
 });
 
-describe('start-up', () => {
+describe('start-up', { timeout: 60_000 }, () => {
   it('off loopback without RELAY_STORE_URL, the relay warns that revocations live and die with the process', async () => {
     const said: string[] = [];
     const base = { ...relayEnvFor('bridge', sandbox.url), RELAY_PUBLIC_URL: 'https://relay.example.com' };

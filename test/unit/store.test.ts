@@ -9,7 +9,7 @@ import { relayEnvFor } from '../../scripts/dev-stack';
 import { startWorkerdRelay, type WorkerdRelay } from '../../scripts/workerd-relay';
 import { redisStore, type RedisStore } from '../../src/relay/redis-store';
 import { LIMIT_PREFIX, memoryStore, StoreUnavailableError, type RelayStore } from '../../src/relay/store';
-import { startRedis, type RedisServer } from '../redis-server';
+import { startRedis, type RedisServer } from '../../scripts/redis-server';
 
 const STORES = ['memory', 'durable object', 'redis'] as const;
 
@@ -53,7 +53,7 @@ async function open(kind: (typeof STORES)[number]): Promise<RelayStore> {
   };
 }
 
-describe.each(STORES)('the %s store', (kind) => {
+describe.each(STORES)('the %s store', { timeout: 60_000 }, (kind) => {
   let store: RelayStore;
   beforeAll(async () => {
     store = await open(kind);
@@ -120,7 +120,7 @@ describe.each(STORES)('the %s store', (kind) => {
   });
 });
 
-describe('the memory store’s bounds', () => {
+describe('the memory store’s bounds', { timeout: 60_000 }, () => {
   it('rate-limit state stays within its budget: the oldest goes first, records are never dropped for room', () => {
     const store = memoryStore({ maxBytes: 256 * 1024 });
     const records = Array.from({ length: 200 }, (_, i) => `revoked:${i}`);

@@ -1,7 +1,7 @@
 /**
- * A throwaway redis-server (Debian's package) for tests: on a free loopback port, nothing written to disk,
- * stopped by its PID. `redis-server --port 0` is not supported, so a free port is found first and the start is
- * retried if another process takes it in between.
+ * A throwaway redis-server (Debian's package) for the tests and the benchmarks: on a free loopback port, nothing
+ * written to disk, stopped by its PID. `redis-server --port 0` is not supported, so a free port is found first and
+ * the start is retried if another process takes it in between.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
