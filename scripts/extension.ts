@@ -155,6 +155,20 @@ export async function waitForSignIn(ext: ExtensionBrowser, timeoutMs = 15_000): 
   throw new Error('Sign-in did not complete.');
 }
 
+/**
+ * Closes the popup a sign-in was started from, once the lookup it goes on to make has answered. Closing it earlier
+ * would leave that lookup running in the worker, and its cache write — issued just before the answer — could land
+ * after the caller's next step (a cleared cache would fill again). Waiting for the answer orders that write first.
+ */
+export async function closeAfterLookup(popup: Page, timeoutMs = 15_000): Promise<void> {
+  if (popup.isClosed()) return;
+  await popup.waitForFunction(() => {
+    const refresh = document.querySelector('.page .status button');
+    return !!document.querySelector('.notice-error') || (!!document.querySelector('.page') && (!refresh || refresh.textContent === 'Refresh'));
+  }, { timeout: timeoutMs });
+  await popup.close();
+}
+
 /** Everything the extension keeps, from both storage areas, as one JSON string (for "no token left" checks). */
 export async function dumpStorage(ext: ExtensionBrowser): Promise<string> {
   const worker = await ext.worker();

@@ -14,7 +14,7 @@ import { oauthError } from './middleware/oauth-error';
 import { authorizeErrorPage, bridgeSignInPage } from './pages';
 import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
 import { createSealer, type Sealer } from './seal';
-import { signInLimits } from './sign-in-limits';
+import { signInLimits, type Refusal } from './sign-in-limits';
 import { StoreUnavailableError, type RelayStore } from './store';
 
 export interface BridgeDeps {
@@ -31,6 +31,12 @@ export const BRIDGE_CLIENT_ID = 'agile-crm-extension';
 const CODE_TTL = 60;
 const REQUEST_TTL = 15 * 60;
 const now = () => Math.floor(Date.now() / 1000);
+
+/** The sign-in page answers 200 even when the store is down: an error status would end the browser's sign-in window. */
+function refusedWhenStoreDown(error: unknown): Refusal {
+  if (error instanceof StoreUnavailableError) return { ok: false, problem: error.message, retryAfter: 5 };
+  throw error;
+}
 
 const Pending = v.object({ ru: v.string(), st: v.optional(v.string()), cc: v.string(), exp: v.number() });
 const Account = { d: v.string(), e: v.string(), k: v.string(), exp: v.number() };
@@ -181,10 +187,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     const { request_id: requestId, api_key: apiKey } = form.value;
     const client = deps.clientAddress(c);
     // A client over its share is answered before anything is decrypted: a flood costs the relay as little as can be.
-    const screened = await limits.screen(client).catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) return { ok: false as const, problem: error.message, retryAfter: 5 };
-      throw error;
-    });
+    const screened = await limits.screen(client).catch(refusedWhenStoreDown);
     if (screened) return c.html(bridgeSignInPage({ requestId, domain: form.value.domain, email: form.value.email.trim().toLowerCase(), error: screened.problem }));
     const pending = await openAs(sealer, 'request', requestId, Pending);
     if (!pending || !config.allowedRedirectUris.includes(pending.ru)) {
@@ -203,18 +206,15 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
       return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);
     }
-    // Counted before Agile is called, so parallel attempts cannot slip past the limits. The page answers 200 even
-    // when the store is down: an error status would end the browser's sign-in window and lose the form.
-    let check: CredentialCheck;
-    try {
+    // Counted before Agile is called, so parallel attempts cannot slip past the limits.
+    const admitAndCheck = async (): Promise<CredentialCheck | Refusal> => {
       const admission = await limits.admit({ domain, email }, client);
-      if (!admission.ok) return again(admission.problem, domain);
-      check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
-      await admission.settle(check.ok ? 'accepted' : check.rejected ? 'rejected' : 'failed');
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) return again(error.message, domain);
-      throw error;
-    }
+      if (!admission.ok) return admission;
+      const checked = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
+      await admission.settle(checked.ok ? 'accepted' : checked.rejected ? 'rejected' : 'failed');
+      return checked;
+    };
+    const check = await admitAndCheck().catch(refusedWhenStoreDown);
     if (!check.ok) return again(check.problem, domain);
     const code = await sealer.seal('code', {
       d: domain, e: email, k: apiKey.trim(), ru: pending.ru, cc: pending.cc, j: randomToken(16), exp: now() + CODE_TTL,

@@ -5,7 +5,7 @@
 import type { Page } from 'puppeteer';
 import { inject } from 'vitest';
 import { startDevStack, type DevStack, type DevStackOptions } from '../../scripts/dev-stack';
-import { configure, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+import { closeAfterLookup, configure, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
 
 export interface World {
   stack: DevStack;
@@ -52,7 +52,7 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
         }
       });
       await waitForSignIn(world.ext);
-      if (!popup.isClosed()) await popup.close();
+      await closeAfterLookup(popup);
     },
     /** Idempotent; closes whichever browser `world.ext` is now (a test may relaunch it). */
     async close() {

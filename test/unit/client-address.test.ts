@@ -152,4 +152,21 @@ describe('RELAY_TRUSTED_PROXIES', () => {
   it('empty means none', () => {
     expect(parseTrustedProxies('  ')).toEqual({ ok: true, value: null });
   });
+
+  it('any text is a setting or a problem in words, never a throw', () => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.array(fc.oneof(ipv4, ipv6, addressLike, fc.string()), { maxLength: 4 }).map((parts) => parts.join('/'))), (text) => {
+      const parsed = parseTrustedProxies(text);
+      if (!parsed.ok) expect(parsed.problem).toMatch(/^RELAY_TRUSTED_PROXIES: /);
+    }));
+  });
+
+  it('an IPv4 range holds exactly the addresses that share its prefix', () => {
+    fc.assert(fc.property(ipv4, fc.nat(32), ipv4, (network, bits, candidate) => {
+      const setting = trusted(`${network}/${bits}`);
+      const prefix = (text: string) => text.split('.').map((octet) => Number(octet).toString(2).padStart(8, '0')).join('').slice(0, bits);
+      const inside = prefix(candidate) === prefix(network);
+      // Trusted hops are skipped: the client is the hop to their left when the peer is inside the range.
+      expect(keyOf(resolveClient(ip(candidate), forwardedChain('x-forwarded-for', '192.0.2.1'), setting))).toBe(inside ? '192.0.2.1' : candidate);
+    }));
+  });
 });
