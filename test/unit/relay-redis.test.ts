@@ -4,7 +4,12 @@
  * one rotation per refresh token, revocations seen by every instance and kept across restarts — and a Redis that
  * stops answering makes the relay say so (503 in words) rather than guess.
  */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleNodeServer } from '../../scripts/build-relay';
 import { relayEnvFor } from '../../scripts/dev-stack';
 import { startRelay, type RelayServer } from '../../src/relay/node';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
@@ -180,6 +185,31 @@ describe('Redis stopped mid-run', { timeout: 60_000 }, () => {
 });
 
 describe('start-up', { timeout: 60_000 }, () => {
+  it('the deployment build (npm run build:relay) runs on plain Node and shares the same Redis', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'agile-relay-build-'));
+    const file = await bundleNodeServer('src/relay/node.ts', path.join(dir, 'relay.mjs'));
+    const child = spawn(process.execPath, [file], { env: { ...process.env, ...env, RELAY_PORT: '0', RELAY_HOST: '127.0.0.2' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          const found = /listening on (http:\/\/[\d.:]+)/.exec((seen += chunk.toString()))?.[1];
+          if (found) resolve(found);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`the bundled relay exited (${code}): ${seen}`)));
+      });
+      const { access, refresh: token } = await session(url);
+      expect((await lookup(a(), access)).status).toBe(204);
+      await send(`${a()}/revoke`, { method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+      expect((await refresh(url, token)).json.error).toBe('invalid_grant');
+    } finally {
+      child.kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+
   it('off loopback without RELAY_STORE_URL, the relay warns that revocations live and die with the process', async () => {
     const said: string[] = [];
     const base = { ...relayEnvFor('bridge', sandbox.url), RELAY_PUBLIC_URL: 'https://relay.example.com' };
