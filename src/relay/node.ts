@@ -75,7 +75,8 @@ if (isMain(import.meta.url)) {
       const relay = await startRelay(process.env, {
         port: Number(process.env.RELAY_PORT ?? 8787),
         host: process.env.RELAY_HOST ?? '127.0.0.1',
-        log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+        // One write per line, without console's formatting: under a flood the log must not cost more than the answer.
+        log: (entry) => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
       });
       console.log(`Relay (${process.env.RELAY_MODE ?? 'oauth'} mode) listening on ${relay.url}`);
       const stop = () => void relay.close().then(() => process.exit(0));

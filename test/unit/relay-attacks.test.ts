@@ -110,13 +110,13 @@ describe('behind a trusted reverse proxy', { timeout: 60_000 }, () => {
     const target = await relay({ RELAY_TRUSTED_PROXIES: '127.0.0.1' });
     const proxy = await proxyTo(target);
     const users = sandbox.state.users;
-    // Six offices, each with reps of several accounts mistyping in turn.
-    const rep = (i: number) => ({ user: users[Math.floor(i / 6) % users.length]!, from: `127.0.3.${i % 6}` });
+    // Ten offices, each with reps of several accounts mistyping in turn.
+    const rep = (i: number) => ({ user: users[Math.floor(i / 10) % users.length]!, from: `127.0.3.${i % 10}` });
     for (let i = 0; i < 30; i++) {
       const { user, from } = rep(i);
       await submitSignIn(proxy.url, { domain: sandbox.state.domain, email: user.email, apiKey: `typo-${i}` }, { from });
     }
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       const { user, from } = rep(i);
       const signedIn = await submitSignIn(proxy.url, { domain: sandbox.state.domain, email: user.email, apiKey: user.apiKey }, { from });
       expect(signedIn.problem).toBeNull();
