@@ -125,7 +125,7 @@ const SEARCH_PARAMS = ['q', 'page_size', 'type'];
 export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: BridgeDeps): Hono {
   const app = new Hono();
   const sealer = createSealer(mode.sealKey, mode.previousSealKeys);
-  const limits = signInLimits(deps.store, { checkTimeoutMs: config.upstreamTimeoutMs });
+  const limits = signInLimits(deps.store, { checkTimeoutMs: config.upstreamTimeoutMs, pauseMs: mode.signInPauseMs });
   const agileBase = (domain: string) => fillDomain(mode.agileBaseUrl, domain);
 
   const issueTokens = async (c: Context, account: AccountPayload, grant: string, jti: string) => {

@@ -43,6 +43,11 @@ export interface BridgeMode {
    * the chain's current token (no fork). 0 = strict rotation.
    */
   refreshReuseGrace: number;
+  /**
+   * Milliseconds a refused sign-in attempt waits before its answer: a client flooding the form from a fixed number
+   * of connections then sends that many attempts a second, however fast the relay could refuse them. 0 = none.
+   */
+  signInPauseMs: number;
 }
 
 export interface RelayConfig {
@@ -134,6 +139,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
       refreshReuseGrace: seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0),
+      signInPauseMs: Math.min(seconds('RELAY_SIGN_IN_PAUSE_MS', 1_000, 0, 'milliseconds'), 10_000),
     };
   } else if (modeName === 'oauth') {
     const clientId = env.OAUTH_CLIENT_ID?.trim() ?? '';
@@ -159,7 +165,7 @@ export function loadRelayConfig(env: RelayEnv): RelayConfig {
     };
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);
-    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, refreshReuseGrace: 0 };
+    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, refreshReuseGrace: 0, signInPauseMs: 0 };
   }
 
   const trusted = parseTrustedProxies(env.RELAY_TRUSTED_PROXIES);

@@ -12,7 +12,10 @@
  *   and a client that is not flagged always gets its first check of the minute, even when the budget is spent.
  *
  * Refusals write nothing (the relay-wide budget is read before any per-client key is written), and keys are made
- * of a validated client address and a hash of the account, never of raw request data.
+ * of a validated client address and a hash of the account, never of raw request data. A refusal is answered after
+ * a pause (`pauseMs`), so a client flooding the form from a fixed number of connections sends that many attempts a
+ * second rather than as many as the relay can refuse; at most `MAX_PAUSED` answers wait at once, so open
+ * connections cannot pile up.
  */
 import { s256 } from '../shared/random';
 import { LIMIT_PREFIX, type RelayStore } from './store';
@@ -24,6 +27,8 @@ export const FLAGGED_CHECKS_PER_MINUTE = 2;
 export const FLAG_AFTER_REJECTIONS = 10;
 export const FREE_FAILURES = 5;
 export const MAX_DELAY_SECONDS = 15 * 60;
+/** Refusals held back at once (per relay process or Worker isolate); beyond that they are answered at once. */
+export const MAX_PAUSED = 256;
 /** How long an account-and-client pair's failures are remembered after the last one. */
 const FAILURE_MEMORY_SECONDS = 24 * 60 * 60;
 const HOUR = 60 * 60;
@@ -64,8 +69,19 @@ function inWords(seconds: number): string {
  * const admission = await limits.admit({ domain: 'acme', email: 'rep@acme.com' }, '203.0.113.7');
  * if (admission.ok) await admission.settle(check.ok ? 'accepted' : check.rejected ? 'rejected' : 'failed');
  */
-export function signInLimits(store: RelayStore, options: { checkTimeoutMs: number; now?: () => number }) {
+export function signInLimits(store: RelayStore, options: { checkTimeoutMs: number; pauseMs?: number; now?: () => number }) {
   const now = options.now ?? Date.now;
+  let paused = 0;
+  const refuse = async (refusal: Refusal): Promise<Refusal> => {
+    if (!options.pauseMs || paused >= MAX_PAUSED) return refusal;
+    paused++;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    } finally {
+      paused--;
+    }
+    return refusal;
+  };
   /** This minute's keys and answers for one client. */
   const window = (client: string | null) => {
     const time = now();
@@ -98,33 +114,34 @@ export function signInLimits(store: RelayStore, options: { checkTimeoutMs: numbe
      * budget is spent) is refused here, with nothing written and nothing decrypted.
      */
     async screen(client: string | null): Promise<Refusal | null> {
-      return (await screen(client)).refusal;
+      const { refusal } = await screen(client);
+      return refusal && refuse(refusal);
     },
 
     async admit(account: { domain: string; email: string }, client: string | null): Promise<Admission> {
       const { at, flagged, share, refusal } = await screen(client);
-      if (refusal) return refusal;
+      if (refusal) return refuse(refusal);
       const pairKey = `${LIMIT_PREFIX}signin-pair:${await s256(`${account.domain}\n${account.email}\n${at.who}`)}`;
       const pairValue = await store.get(pairKey);
       const pair = readPair(pairValue?.value);
       if (at.time < pair.notBefore) {
         const wait = Math.ceil((pair.notBefore - at.time) / 1000);
-        return pair.checking
+        return refuse(pair.checking
           ? { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: wait }
-          : { ok: false, problem: `Too many wrong keys for this account from your network. Try again ${inWords(wait)}.`, retryAfter: wait };
+          : { ok: false, problem: `Too many wrong keys for this account from your network. Try again ${inWords(wait)}.`, retryAfter: wait });
       }
 
       // The counts read above may be stale by now (parallel attempts): the increments decide.
       const mineNow = await store.increment(at.clientKey, 120);
-      if (mineNow > share) return at.tooMany();
+      if (mineNow > share) return refuse(at.tooMany());
       const relayNow = await store.increment(at.relayKey, 120);
       const guaranteed = !flagged && mineNow === 1;
-      if (!guaranteed && relayNow > (flagged ? FLAGGED_CEILING : CHECKS_PER_MINUTE)) return at.busy();
+      if (!guaranteed && relayNow > (flagged ? FLAGGED_CEILING : CHECKS_PER_MINUTE)) return refuse(at.busy());
 
       // One check at a time per pair: the record says "checking" until the check's own timeout has surely passed.
       const reserved = writePair({ ...pair, notBefore: at.time + options.checkTimeoutMs + 2_000, checking: true });
       if (!(await store.compareAndSet(pairKey, pairValue?.value ?? null, reserved, FAILURE_MEMORY_SECONDS))) {
-        return { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: 1 };
+        return refuse({ ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: 1 });
       }
       return {
         ok: true,

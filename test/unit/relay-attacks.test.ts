@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayEnvFor } from '../../scripts/dev-stack';
 import { startRelay, type RelayServer } from '../../src/relay/node';
-import { FREE_FAILURES } from '../../src/relay/sign-in-limits';
+import { CLIENT_CHECKS_PER_MINUTE, FREE_FAILURES } from '../../src/relay/sign-in-limits';
 import { memoryStore } from '../../src/relay/store';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { signInRequestId, startReverseProxy, submitSignIn, type Credentials, type ReverseProxy } from '../http-clients';
@@ -48,9 +48,12 @@ const randomAddress = () => Array.from({ length: 4 }, () => Math.floor(Math.rand
 const allowedChecks = (seconds: number) => FREE_FAILURES + 1 + Math.floor(Math.log2(seconds + 1));
 const randomIpv6 = () => Array.from({ length: 8 }, () => Math.floor(Math.random() * 0x10000).toString(16)).join(':');
 
+/** For tests about who is counted, not about pacing: refusals answered at once. */
+const NO_PAUSE = { RELAY_SIGN_IN_PAUSE_MS: '0' };
+
 describe('a spoofed client address', { timeout: 60_000 }, () => {
   it('is ignored on Node: 45 wrong keys with a new CF-Connecting-IP, X-Forwarded-For and Forwarded each are 5 checks', async () => {
-    const target = await relay();
+    const target = await relay(NO_PAUSE);
     const requestId = await signInRequestId(target.url);
     const before = checks();
     const started = Date.now();
@@ -67,7 +70,7 @@ describe('a spoofed client address', { timeout: 60_000 }, () => {
   });
 
   it('cannot lock a colleague out: 10 wrong keys claiming her address, then she signs in with the right key', async () => {
-    const target = await relay();
+    const target = await relay(NO_PAUSE);
     const requestId = await signInRequestId(target.url);
     for (let i = 0; i < 10; i++) {
       await submitSignIn(target.url, wrong(victim(), i), { from: '127.0.0.9', requestId, headers: { 'CF-Connecting-IP': '127.0.0.5', 'X-Forwarded-For': '127.0.0.5' } });
@@ -80,7 +83,7 @@ describe('a spoofed client address', { timeout: 60_000 }, () => {
 
 describe('behind a trusted reverse proxy', { timeout: 60_000 }, () => {
   it('the victim signs in after an attacker’s 50 wrong keys for her account from another address', async () => {
-    const target = await relay({ RELAY_TRUSTED_PROXIES: '127.0.0.1' });
+    const target = await relay({ ...NO_PAUSE, RELAY_TRUSTED_PROXIES: '127.0.0.1' });
     const proxy = await proxyTo(target);
     const requestId = await signInRequestId(proxy.url);
     for (let i = 0; i < 50; i++) {
@@ -93,7 +96,7 @@ describe('behind a trusted reverse proxy', { timeout: 60_000 }, () => {
   });
 
   it('with RFC 7239 Forwarded: the same, and an X-Forwarded-For the proxy did not write is ignored', async () => {
-    const target = await relay({ RELAY_TRUSTED_PROXIES: '1', RELAY_FORWARDED_HEADER: 'forwarded' });
+    const target = await relay({ ...NO_PAUSE, RELAY_TRUSTED_PROXIES: '1', RELAY_FORWARDED_HEADER: 'forwarded' });
     const proxy = await proxyTo(target, 'forwarded');
     const requestId = await signInRequestId(proxy.url);
     const before = checks();
@@ -133,11 +136,12 @@ describe('behind a trusted reverse proxy', { timeout: 60_000 }, () => {
     let halfway: () => void = () => undefined;
     const atHalfway = new Promise<void>((resolve) => (halfway = resolve));
     const answers: Array<{ problem: string | null }> = [];
-    const flood = Promise.all(Array.from({ length: 40 }, async () => {
-      while (sent < 1_200) {
+    // Two tries from each address: the first ones alone are more than the relay-wide budget.
+    const flood = Promise.all(Array.from({ length: 200 }, async () => {
+      while (sent < 800) {
         const i = sent++;
-        if (i === 600) halfway();
-        answers.push(await submitSignIn(proxy.url, { domain: sandbox.state.domain, email: `nobody${i}@example.com`, apiKey: 'x' }, { from: `127.0.${10 + (i % 2)}.${i % 200}`, requestId }));
+        if (i === 400) halfway();
+        answers.push(await submitSignIn(proxy.url, { domain: sandbox.state.domain, email: `nobody${i}@example.com`, apiKey: 'x' }, { from: `127.0.${10 + (i % 2)}.${Math.floor(i / 2) % 200}`, requestId }));
       }
     }));
     await atHalfway;
@@ -147,6 +151,24 @@ describe('behind a trusted reverse proxy', { timeout: 60_000 }, () => {
     expect(her.code).toBeTruthy();
     // Within one minute the flood did spend the relay-wide budget (the next minute brings a fresh one).
     if (Math.floor(Date.now() / 60_000) === minute) expect(answers.filter((answer) => /busy/.test(answer.problem ?? '')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a flooding client', { timeout: 60_000 }, () => {
+  it('gets each refusal after a pause (1 s), and at most 256 wait at once: the rest are answered at once', async () => {
+    const target = await relay();
+    const requestId = await signInRequestId(target.url);
+    for (let i = 0; i < CLIENT_CHECKS_PER_MINUTE; i++) {
+      await submitSignIn(target.url, { domain: sandbox.state.domain, email: `spray${i}@example.com`, apiKey: 'x' }, { from: '127.0.6.1', requestId });
+    }
+    const timed = await Promise.all(Array.from({ length: 600 }, async (_, i) => {
+      const started = Date.now();
+      const answer = await submitSignIn(target.url, { domain: sandbox.state.domain, email: `spray${i}@example.com`, apiKey: 'x' }, { from: '127.0.6.1', requestId });
+      return { ms: Date.now() - started, problem: answer.problem };
+    }));
+    expect(timed.every((answer) => /Too many sign-in attempts from your network/.test(answer.problem ?? ''))).toBe(true);
+    expect(timed.filter((answer) => answer.ms >= 1_000).length).toBeGreaterThanOrEqual(200);
+    expect(timed.filter((answer) => answer.ms < 1_000).length).toBeGreaterThan(0);
   });
 });
 
@@ -186,7 +208,7 @@ describe('memory', { timeout: 60_000 }, () => {
   it('stays bounded after 50,000 sign-ins with random address headers: the store holds a handful of keys', async () => {
     const store = memoryStore();
     const warnings: string[] = [];
-    const target = await relay({}, { store, warn: (message) => warnings.push(message) });
+    const target = await relay(NO_PAUSE, { store, warn: (message) => warnings.push(message) });
     const heapBefore = heapAfterGc();
     await flood(target.url, 50_000, () => ({
       'CF-Connecting-IP': randomAddress(), 'X-Forwarded-For': `${randomAddress()}, ${randomIpv6()}`, Forwarded: `for="[${randomIpv6()}]"`, 'True-Client-IP': randomAddress(),
@@ -202,7 +224,7 @@ describe('memory', { timeout: 60_000 }, () => {
 
   it('with trusted proxies and a new client per request, rate-limit state stays within its budget and revocations stay', async () => {
     const store = memoryStore({ maxBytes: 1024 * 1024 });
-    const target = await relay({ RELAY_TRUSTED_PROXIES: '1' }, { store });
+    const target = await relay({ ...NO_PAUSE, RELAY_TRUSTED_PROXIES: '1' }, { store });
     for (let i = 0; i < 100; i++) await store.claim(`revoked:grant-${i}`, 3_600);
     await flood(target.url, 3_000, () => ({ 'X-Forwarded-For': Math.random() < 0.5 ? randomAddress() : randomIpv6() }));
     const usage = store.usage();
