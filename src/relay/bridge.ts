@@ -34,7 +34,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** The sign-in page answers 200 even when the store is down: an error status would end the browser's sign-in window. */
 function refusedWhenStoreDown(error: unknown): Refusal {
-  if (error instanceof StoreUnavailableError) return { ok: false, problem: error.message, retryAfter: 5 };
+  if (error instanceof StoreUnavailableError) return { ok: false, problem: error.message };
   throw error;
 }
 

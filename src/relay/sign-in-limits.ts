@@ -35,8 +35,11 @@ const HOUR = 60 * 60;
 
 export type CheckOutcome = 'accepted' | 'rejected' | 'failed';
 
-/** `retryAfter` in seconds. `settle` records what Agile CRM said: only `rejected` counts as a wrong key. */
-export type Refusal = { ok: false; problem: string; retryAfter: number };
+/**
+ * A refusal's `problem` says which limit applies and when to try again. `settle` records what Agile CRM said: only
+ * `rejected` counts as a wrong key.
+ */
+export type Refusal = { ok: false; problem: string };
 export type Admission = { ok: true; settle(outcome: CheckOutcome): Promise<void> } | Refusal;
 
 /** Seconds the pair must wait after `failures` wrong keys. */
@@ -94,8 +97,8 @@ export function signInLimits(store: RelayStore, options: { checkTimeoutMs: numbe
       relayKey: `signin-checks:${minute}`,
       clientKey: `${LIMIT_PREFIX}signin-client:${who}:${minute}`,
       rejectionsKey: `${LIMIT_PREFIX}signin-rejected:${who}`,
-      busy: (): Refusal => ({ ok: false, problem: `The sign-in service is busy. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute }),
-      tooMany: (): Refusal => ({ ok: false, problem: `Too many sign-in attempts from your network. Try again ${inWords(nextMinute)}.`, retryAfter: nextMinute }),
+      busy: (): Refusal => ({ ok: false, problem: `The sign-in service is busy. Try again ${inWords(nextMinute)}.` }),
+      tooMany: (): Refusal => ({ ok: false, problem: `Too many sign-in attempts from your network. Try again ${inWords(nextMinute)}.` }),
     };
   };
   /** Reads only: whether this client is flagged, and the refusal its counts already call for. */
@@ -127,8 +130,8 @@ export function signInLimits(store: RelayStore, options: { checkTimeoutMs: numbe
       if (at.time < pair.notBefore) {
         const wait = Math.ceil((pair.notBefore - at.time) / 1000);
         return refuse(pair.checking
-          ? { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: wait }
-          : { ok: false, problem: `Too many wrong keys for this account from your network. Try again ${inWords(wait)}.`, retryAfter: wait });
+          ? { ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.' }
+          : { ok: false, problem: `Too many wrong keys for this account from your network. Try again ${inWords(wait)}.` });
       }
 
       // The counts read above may be stale by now (parallel attempts): the increments decide.
@@ -141,7 +144,7 @@ export function signInLimits(store: RelayStore, options: { checkTimeoutMs: numbe
       // One check at a time per pair: the record says "checking" until the check's own timeout has surely passed.
       const reserved = writePair({ ...pair, notBefore: at.time + options.checkTimeoutMs + 2_000, checking: true });
       if (!(await store.compareAndSet(pairKey, pairValue?.value ?? null, reserved, FAILURE_MEMORY_SECONDS))) {
-        return refuse({ ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.', retryAfter: 1 });
+        return refuse({ ok: false, problem: 'A sign-in to this account is being checked already. Try again in a moment.' });
       }
       return {
         ok: true,
