@@ -6,6 +6,7 @@
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID, redirectUriProblem } from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
+import { parseTrustedProxies, type ClientAddressSettings } from './client-address';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
@@ -56,6 +57,11 @@ export interface BridgeMode {
   agileBaseUrl: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /**
+   * Milliseconds a refused sign-in attempt waits before its answer: a client flooding the form from a fixed number
+   * of connections then sends that many attempts a second, however fast the relay could refuse them. 0 = none.
+   */
+  signInPauseMs: number;
 }
 
 export interface RelayConfig {
@@ -72,6 +78,12 @@ export interface RelayConfig {
    */
   refreshReuseGrace: number;
   mode: OAuthMode | BridgeMode;
+  /** Node only: which forwarded hops to believe when naming the client (Workers use Cloudflare's address). */
+  clientAddress: ClientAddressSettings;
+  /** Node only: `redis://…` or `rediss://…` for a store shared by several relay processes; null = in memory. */
+  storeUrl: string | null;
+  /** Node only: the in-memory store's room, in bytes. */
+  memoryStoreBytes: number;
 }
 
 export type RelayEnv = Record<string, string | undefined>;
@@ -193,11 +205,11 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
     return value.replace(/\/+$/, '');
   };
   const optionalUrl = (name: string): string | null => (given(name) ? url(name) : null);
-  const seconds = (name: string, fallback: number, min = 1): number => {
+  const seconds = (name: string, fallback: number, min = 1, unit = 'seconds'): number => {
     const value = given(name);
     if (!value) return fallback;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of seconds (at least ${min}): ${value}`);
+    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of ${unit} (at least ${min}): ${value}`);
     return parsed;
   };
   const key = (name: string, value: string): Uint8Array => {
@@ -248,14 +260,41 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
       agileBaseUrl: url('AGILE_BASE_URL', AGILE),
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
+      signInPauseMs: Math.min(seconds('RELAY_SIGN_IN_PAUSE_MS', 1_000, 0, 'milliseconds'), 10_000),
     };
   } else if (modeName === 'oauth') {
     mode = readOAuthMode(env, given, url, optionalUrl, problems);
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);
-    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1 };
+    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, signInPauseMs: 0 };
   }
-  return { config: { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, refreshReuseGrace, mode }, problems };
+
+  const trusted = parseTrustedProxies(env.RELAY_TRUSTED_PROXIES);
+  if (!trusted.ok) problems.push(trusted.problem);
+  const forwardedHeader = env.RELAY_FORWARDED_HEADER?.trim().toLowerCase() || 'x-forwarded-for';
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    problems.push(`RELAY_FORWARDED_HEADER must be x-forwarded-for or forwarded: ${forwardedHeader}`);
+  }
+  const clientAddress: ClientAddressSettings = {
+    trustedProxies: trusted.ok ? trusted.value : null,
+    forwardedHeader: forwardedHeader === 'forwarded' ? 'forwarded' : 'x-forwarded-for',
+  };
+  const storeUrl = env.RELAY_STORE_URL?.trim() || null;
+  if (storeUrl) {
+    let protocol = '';
+    try {
+      protocol = new URL(storeUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') problems.push('RELAY_STORE_URL must be a redis:// or rediss:// URL.');
+  }
+  const memoryStoreBytes = seconds('RELAY_MEMORY_STORE_MB', 64, 1, 'MiB') * 1024 * 1024;
+
+  return {
+    config: { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, refreshReuseGrace, mode, clientAddress, storeUrl, memoryStoreBytes },
+    problems,
+  };
 }
 
 function readOAuthMode(
