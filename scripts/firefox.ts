@@ -189,7 +189,10 @@ export async function closeFirefoxPopup(ext: FirefoxExtension): Promise<void> {
   await ext.background.waitFor(() => chrome.extension.getViews({ type: 'popup' }).length === 0, { what: 'the popup to close' });
 }
 
-/** The tab showing `pageUrl` (opened if none does), and its id as the extension knows it. */
+/**
+ * The tab showing `pageUrl` (opened if none does), and its id as the extension knows it: the active tab once the
+ * page is brought to front (the extension sees the URLs of its hosts only, not of file:// or browser pages).
+ */
 export async function firefoxTab(ext: FirefoxExtension, pageUrl: string): Promise<{ page: Page; tabId: number }> {
   const pages = await ext.browser.pages();
   let page = pages.find((candidate) => candidate.url() === pageUrl);
@@ -197,8 +200,8 @@ export async function firefoxTab(ext: FirefoxExtension, pageUrl: string): Promis
     page = await ext.browser.newPage();
     await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
   }
-  // Not tabs.query({ url }): Firefox's match patterns cannot name a port.
-  const tabId = await ext.background.waitFor(async (_view, url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id, { args: [pageUrl], what: `a tab showing ${pageUrl}` });
+  await page.bringToFront();
+  const tabId = await ext.background.waitFor(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0]?.id, { what: `the tab showing ${pageUrl}` });
   return { page, tabId };
 }
 

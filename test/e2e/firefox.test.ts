@@ -5,6 +5,9 @@
  * and sign-out with revocation — in OAuth mode, then in bridge mode. One Firefox for the file: each test leaves the
  * extension as the next expects, and the order is the rep's day.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
@@ -12,6 +15,7 @@ import {
   closeFirefoxPopup, configureFirefox, dumpFirefoxStorage, firefoxTab, launchFirefox, openFirefoxPopup, pressKeys, signInThroughFirefox,
   waitForFirefoxSignIn, type ExtensionView, type FirefoxExtension,
 } from '../../scripts/firefox';
+import { demoPage } from '../../src/sandbox/pages';
 import { parseContact } from '../../src/shared/contact';
 import { FIREFOX_ADDON_ID, PINNED_FIREFOX_REDIRECT_URI } from '../../src/shared/extension-id';
 
@@ -39,8 +43,8 @@ const contactFor = (email: string) => parseContact(state().contactByEmail(email)
 const popup = () => openFirefoxPopup(ext, demoUrl);
 
 /** The names on the popup's contact cards, once the lookup has finished. */
-const cardNames = (view: ExtensionView) => view.waitFor(({ document }) => /in Agile CRM/.test(document.querySelector('.status')?.textContent ?? '')
-  && [...document.querySelectorAll('article.card .name')].map((name) => name.textContent ?? ''), { what: 'the contact cards' });
+const cardNames = (view: ExtensionView) => view.waitFor(({ document }) => (/in Agile CRM/.test(document.querySelector('.status')?.textContent ?? '')
+  ? [...document.querySelectorAll('article.card .name')].map((name) => name.textContent ?? '') : null), { what: 'the contact cards' });
 
 /** Clicks the button named `label` (its text or aria-label) inside the card of `name`, or anywhere when name is ''. */
 const press = (view: ExtensionView, name: string, label: string) => view.evaluate(({ document }, card, wanted) => {
@@ -168,6 +172,19 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     const { page } = await firefoxTab(ext, demoUrl);
     await pressKeys(ext, page, 'alt+shift+a');
     expect(await cardNames(ext.popup)).toEqual(demoNames());
+  });
+
+  it('pages: a file:// page is read (the click grants it), a PDF in Firefox’s viewer and a browser page are said so', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'agile-firefox-file-'));
+    try {
+      await writeFile(path.join(dir, 'thread.html'), String(await demoPage(state().seed)));
+      expect((await cardNames(await openFirefoxPopup(ext, `file://${dir}/thread.html`))).sort()).toEqual([...demoNames()].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const notice = (view: ExtensionView) => text(view, '.notice-error');
+    expect(await notice(await openFirefoxPopup(ext, `${stack.sandbox.url}/demo/card.pdf`))).toMatch(/^This is a PDF, and the extension can’t read addresses inside PDFs/);
+    expect(await notice(await openFirefoxPopup(ext, `view-source:${demoUrl}`))).toMatch(/^Browser pages can’t be read by extensions/);
   });
 
   it('options page: the settings as saved, cached contacts cleared', async () => {
