@@ -90,6 +90,8 @@ export interface FirefoxLaunchOptions {
   /** Run with a window on a private Xvfb display (for shortcuts); headless otherwise. */
   display?: boolean;
   dist?: string;
+  /** Idle time after which Firefox suspends the event page. */
+  backgroundIdleMs?: number;
 }
 
 /** Reads a view's answer: the helper evaluates `source` (an expression yielding the view's window) and calls `fn` on it. */
@@ -148,6 +150,9 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
       defaultViewport: null,
       extraPrefsFirefox: {
         'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ADDON_ID]: TEST_UUID }),
+        // The event page is suspended after this much idle time (Firefox's default: 30 s), so the tests meet the
+        // restarts reps meet, every few steps.
+        'extensions.background.idle.timeout': options.backgroundIdleMs ?? 30_000,
         // A closed network: no update checks, telemetry or remote settings traffic.
         'app.update.enabled': false,
         'datareporting.policy.dataSubmissionEnabled': false,

@@ -25,7 +25,7 @@ let demoUrl: string;
 beforeAll(async () => {
   stack = await startDevStack({ mode: 'oauth' });
   try {
-    ext = await launchFirefox({ display: true });
+    ext = await launchFirefox({ display: true, backgroundIdleMs: 2_000 });
     await configureFirefox(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
   } catch (error) {
     await stack.close();
@@ -111,6 +111,14 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     expect(missing).toEqual(state().seed.demoUnknownEmails);
     // From the event page, through CORS, with the add-on's random-uuid origin.
     expect(stack.relayLog.some((entry) => entry.path === '/token' && entry.status === 200)).toBe(true);
+  });
+
+  it('the event page suspended after sign-in (idle) → still signed in, lookups work, no refresh needed', async () => {
+    await ext.helper.bringToFront();
+    // Asked without waking it (extension.getBackgroundPage() answers null for a suspended page; runtime's would start it).
+    await ext.helper.waitForFunction(() => chrome.extension.getBackgroundPage() === null, { timeout: 15_000, polling: 200 });
+    expect(await cardNames(await popup())).toEqual(demoNames());
+    expect(state().count('token.refresh_token')).toBe(0);
   });
 
   it('the card: notes, open tasks and deals on demand; a note and a tag added, each confirmed', async () => {
@@ -218,14 +226,15 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
 describe('bridge mode: a real Agile CRM account’s API key through the relay', () => {
   let bridge: DevStack;
   beforeAll(async () => {
-    bridge = await startDevStack({ mode: 'bridge' });
+    // On 127.0.0.1, inside the build's host permissions, as `npm run relay` listens: Firefox's GETs there carry no Origin.
+    bridge = await startDevStack({ mode: 'bridge', relayHost: '127.0.0.1' });
     await configureFirefox(ext, { relayUrl: bridge.relay.url, agile: bridge.sandbox.url });
   });
   afterAll(async () => {
     await bridge?.close();
   });
 
-  it('signs in with the API key, looks up the demo page, signs out: the relay refuses the refresh token after', async () => {
+  it('signs in with the API key, looks up the demo page and a card’s notes, signs out: the relay refuses the refresh token after', async () => {
     const user = bridge.sandbox.state.users[0]!;
     const bridgeDemo = `${bridge.sandbox.url}/demo`;
     await signInThroughFirefox(ext, await openFirefoxPopup(ext, bridgeDemo), `${bridge.relay.url}/authorize`, async (form) => {
@@ -238,6 +247,10 @@ describe('bridge mode: a real Agile CRM account’s API key through the relay', 
     const view = await openFirefoxPopup(ext, bridgeDemo);
     expect(await cardNames(view)).toHaveLength(bridge.sandbox.state.seed.demoKnownEmails.length);
     expect(await text(view, '.user')).toBe(user.email);
+    const contact = parseContact(bridge.sandbox.state.contactByEmail(bridge.sandbox.state.seed.demoKnownEmails[0]!));
+    await press(view, contact.name, 'Notes, tasks & deals');
+    expect(await view.waitFor(({ document }) => document.querySelector('.details section[aria-label="Recent notes"]')?.textContent, { what: 'the notes' }))
+      .toContain(bridge.sandbox.state.notesOf(contact.id)[0]!.subject);
     const stored = await dumpFirefoxStorage(ext);
     expect(stored).not.toContain(user.apiKey);
     const { refreshToken } = JSON.parse(stored).local.grant as { refreshToken: string };
