@@ -121,6 +121,14 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     expect(state().count('token.refresh_token')).toBe(0);
   });
 
+  it('an access token Agile CRM stopped accepting (401) → one refresh, the contacts', async () => {
+    await closeFirefoxPopup(ext);
+    await ext.helper.evaluate(async () => chrome.storage.local.remove(Object.keys(await chrome.storage.local.get(null)).filter((key) => key.startsWith('contact:'))));
+    state().expireAccessTokens();
+    expect(await cardNames(await popup())).toEqual(demoNames());
+    expect(state().count('token.refresh_token')).toBe(1);
+  });
+
   it('the card: notes, open tasks and deals on demand; a note and a tag added, each confirmed', async () => {
     const contact = contactFor(state().seed.demoKnownEmails[2]!);
     const view = await popup();
@@ -220,6 +228,44 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     expect(state().count('revoke')).toBe(1);
     expect(state().grantCount()).toEqual({ live: 0, revoked: 1 });
     expect(await dumpFirefoxStorage(ext)).not.toMatch(/refreshToken|accessToken|"grant"|"access"|contact:/);
+  });
+});
+
+describe('a provider that issues no refresh token', () => {
+  let silent: DevStack;
+  beforeAll(async () => {
+    silent = await startDevStack({ mode: 'oauth', sandbox: { refreshTokens: 'never' } });
+    await configureFirefox(ext, { relayUrl: silent.relay.url, agile: silent.sandbox.url });
+  });
+  afterAll(async () => {
+    await silent?.close();
+  });
+
+  /**
+   * Firefox's windowless flow is no top-level navigation: measured, it sends a SameSite=Lax cookie only while its
+   * redirects stay on one site. The relay (127.0.0.2) sends it on to the sandbox (127.0.0.1), whose sign-in session
+   * cookie is Lax, so prompt=none finds nobody signed in there (Chrome's hidden window finds the session). The rep
+   * is asked once, in words, and signing in again works.
+   */
+  it('an expired access token → a silent attempt without a window; without the provider’s Lax cookie, one "sign in again", which works', async () => {
+    const sandbox = silent.sandbox.state;
+    const page = `${silent.sandbox.url}/demo`;
+    const consentUrl = `${silent.sandbox.url}/oauth/authorize`;
+    await signInThroughFirefox(ext, await openFirefoxPopup(ext, page), consentUrl, (consent) => consent.locator('#allow').click());
+    await waitForFirefoxSignIn(ext);
+    await closeFirefoxPopup(ext);
+    await ext.helper.evaluate(async () => chrome.storage.local.remove(Object.keys(await chrome.storage.local.get(null)).filter((key) => key.startsWith('contact:'))));
+    sandbox.expireAccessTokens();
+    const windows = (await ext.browser.pages()).length;
+    const view = await openFirefoxPopup(ext, page);
+    expect(await text(view, '.signin .notice-error')).toBe('Your Agile CRM session has ended. Sign in again.');
+    expect(sandbox.count('authorize.silent')).toBe(1);
+    expect((await ext.browser.pages()).length).toBe(windows);
+    await signInThroughFirefox(ext, view, consentUrl, (consent) => consent.locator('#allow').click());
+    await waitForFirefoxSignIn(ext);
+    expect(await cardNames(await openFirefoxPopup(ext, page))).toHaveLength(sandbox.seed.demoKnownEmails.length);
+    await press(ext.popup, '', 'Sign out');
+    await ext.popup.waitFor(({ document }) => !!document.querySelector('.signin'), { what: 'the sign-in panel' });
   });
 });
 
