@@ -62,8 +62,9 @@ export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab
   if (!pending) return;
   const parked = chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
   parking = parked.catch(() => undefined);
-  // An async function runs up to its first await at once, and turns a missing openPopup (Chrome < 127) into a refusal.
-  const shown = (async () => chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined))().then(() => true, () => false);
+  // An async function runs up to its first await at once, and makes a missing openPopup (Chrome < 127) a refusal.
+  const open = async () => chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
+  const shown = open().then(() => true, () => false);
   await parked;
   if (!(await shown)) {
     const popup = chrome.runtime.getManifest().action?.default_popup ?? 'src/popup/index.html';

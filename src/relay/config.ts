@@ -3,7 +3,10 @@
  * names on both) and validated once at start-up. Every problem is reported in one message; what only the OAuth
  * provider can answer (its discovery document) is checked by provider.ts and joins the same list.
  */
-import { CHROMIUM_REDIRECT, chromiumRedirectUri, extensionOrigin, FIREFOX_ORIGINS, FIREFOX_REDIRECT, PINNED_EXTENSION_ID, PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem } from '../shared/extension-id';
+import {
+  CHROMIUM_REDIRECT, chromiumRedirectUri, extensionOrigin, FIREFOX_INSTALLATION_ORIGIN, FIREFOX_ORIGINS, FIREFOX_REDIRECT, PINNED_EXTENSION_ID,
+  PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem,
+} from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
 
@@ -224,7 +227,7 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
     else if (!/^(chrome-extension|moz-extension|https?):\/\/[^/]+$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: not an origin: ${origin}`);
     else if (origin.startsWith('chrome-extension://') && !/^chrome-extension:\/\/[a-p]{32}$/.test(origin)) {
       problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} does not name an extension id (32 letters a–p).`);
-    } else if (origin.startsWith('moz-extension://') && !/^moz-extension:\/\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(origin)) {
+    } else if (origin.startsWith('moz-extension://') && !FIREFOX_INSTALLATION_ORIGIN.test(origin)) {
       problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} is not a Firefox add-on's origin (moz-extension://<uuid>, lower case); for every installation write ${FIREFOX_ORIGINS}.`);
     }
   }

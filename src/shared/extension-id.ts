@@ -25,6 +25,9 @@ export const PINNED_FIREFOX_REDIRECT_URI = 'https://15c58ee28adfecb50b99bc6be982
  */
 export const FIREFOX_ORIGINS = 'moz-extension://*';
 
+/** One Firefox installation's origin, as Firefox writes it: `moz-extension://` and a lower-case uuid. */
+export const FIREFOX_INSTALLATION_ORIGIN = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * What Firefox's `identity.getRedirectURL()` answers for an add-on id: `https://<SHA-1 of the id's UTF-8, hex>.
  * extensions.allizom.org/` (toolkit/components/extensions/parent/ext-identity.js, `computeHash`).

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { FIREFOX_ORIGINS } from '../../shared/extension-id';
+import { FIREFOX_INSTALLATION_ORIGIN, FIREFOX_ORIGINS } from '../../shared/extension-id';
 import { oauthError } from './oauth-error';
 
 /**
@@ -8,9 +8,6 @@ import { oauthError } from './oauth-error';
  * told, and `WWW-Authenticate` would hide why a token was refused (RFC 6750 §3).
  */
 export const EXPOSED_HEADERS = ['Retry-After', 'WWW-Authenticate'] as const;
-
-/** Firefox's origin for an add-on installation: a random uuid, lower case (`moz-extension://<uuid>`). */
-const FIREFOX_INSTALLATION = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Whether an Origin header is one of `origins`: listed exactly, or a Firefox add-on's when `moz-extension://*` is
@@ -22,7 +19,7 @@ const FIREFOX_INSTALLATION = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f
 export function originMatcher(origins: readonly string[]): (origin: string | undefined) => boolean {
   const exact = new Set(origins);
   const anyFirefox = exact.has(FIREFOX_ORIGINS);
-  return (origin) => !!origin && (exact.has(origin) ? origin !== FIREFOX_ORIGINS : anyFirefox && FIREFOX_INSTALLATION.test(origin));
+  return (origin) => !!origin && (exact.has(origin) ? origin !== FIREFOX_ORIGINS : anyFirefox && FIREFOX_INSTALLATION_ORIGIN.test(origin));
 }
 
 /**
