@@ -2,7 +2,7 @@ import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
-import { firefoxManifest, firefoxOnlyPages } from './scripts/firefox-manifest';
+import { firefoxManifest, firefoxOnlyPages } from './scripts/firefox-manifest.ts';
 
 /**
  * Loopback host permissions let the extension reach the sandbox on this machine; a store build (a relay on https)

@@ -2,7 +2,7 @@
  * Chrome's manifest.json → the same extension's Firefox manifest, for `vite build --mode firefox`. One source of
  * truth: whatever is added to manifest.json reaches Firefox unless it is a key or permission only Chromium reads.
  */
-import { FIREFOX_ADDON_ID } from '../src/shared/extension-id';
+import { FIREFOX_ADDON_ID } from '../src/shared/extension-id.ts';
 
 /**
  * The oldest Firefox with everything the extension uses: `background.type: "module"` (112), `storage.session`
