@@ -212,7 +212,7 @@ export async function firefoxTab(ext: FirefoxExtension, pageUrl: string): Promis
 
 /**
  * Opens the toolbar popup on `pageUrl` with `action.openPopup()` inside a click, as a user action, and waits until
- * it has painted its first view. Returns the popup's view.
+ * it has painted its first view after "Loading…". Returns the popup's view.
  */
 export async function openFirefoxPopup(ext: FirefoxExtension, pageUrl: string): Promise<ExtensionView> {
   await closeFirefoxPopup(ext);
@@ -227,7 +227,8 @@ export async function openFirefoxPopup(ext: FirefoxExtension, pageUrl: string): 
     }, { once: true });
   }, tabId);
   await ext.helper.click('h1');
-  await ext.popup.waitFor(() => !!document.querySelector('#app > *'), { what: 'the popup to paint' }).catch(async (error: unknown) => {
+  // Past "Loading…" (its placeholder is a status line): the sign-in panel, the page's contacts, or what went wrong.
+  await ext.popup.waitFor(({ document }) => !!document.querySelector('#app > :not([role=status])'), { what: 'the popup to paint' }).catch(async (error: unknown) => {
     const reason = await ext.helper.evaluate(() => (window as { popupError?: string }).popupError);
     throw reason ? new Error(`action.openPopup() failed: ${reason}`) : error;
   });
@@ -240,7 +241,11 @@ export async function openFirefoxPopup(ext: FirefoxExtension, pageUrl: string): 
  */
 export async function signInThroughFirefox(ext: FirefoxExtension, popup: ExtensionView, consentUrl: string, decide: (consent: Page) => Promise<void>): Promise<void> {
   const consentTarget = ext.browser.waitForTarget((target) => target.url().startsWith(consentUrl), { timeout: 15_000 });
-  await popup.evaluate((view) => (view.document.querySelector('button.btn-primary') as HTMLButtonElement).click());
+  await popup.waitFor(({ document }) => {
+    const button = document.querySelector<HTMLButtonElement>('.signin button.btn-primary');
+    button?.click();
+    return !!button;
+  }, { what: 'the Sign in button' });
   const consent = (await (await consentTarget).asPage())!;
   await consent.waitForSelector('form, main');
   await decide(consent);
