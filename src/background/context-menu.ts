@@ -46,18 +46,27 @@ export function pendingFromClick(info: Pick<chrome.contextMenus.OnClickData, 'me
   return emails.length > 0 || query ? { emails, query } : null;
 }
 
+/** The lookup being parked by the last click, which the popup it opens must find. */
+let parking: Promise<unknown> = Promise.resolve();
+
 /**
  * The context-menu handler, exported so tests can call it: CDP cannot click a context menu.
+ *
+ * `openPopup` is called before anything is awaited: Firefox lets it open the popup only while the click is being
+ * handled (a user action), which ends at the first `await`. The popup then waits for the lookup to be parked.
  *
  * @example chrome.contextMenus.onClicked.addListener(handleMenuClick);
  */
 export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
   const pending = pendingFromClick(info);
   if (!pending) return;
-  await chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
-  try {
-    await chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
-  } catch {
+  const parked = chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
+  parking = parked.catch(() => undefined);
+  // An async function runs up to its first await at once, and makes a missing openPopup (Chrome < 127) a refusal.
+  const open = async () => chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
+  const shown = open().then(() => true, () => false);
+  await parked;
+  if (!(await shown)) {
     const popup = chrome.runtime.getManifest().action?.default_popup ?? 'src/popup/index.html';
     await chrome.windows.create({ url: chrome.runtime.getURL(`${popup}?window=1`), type: 'popup', width: 420, height: 640 });
   }
@@ -65,6 +74,7 @@ export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab
 
 /** The popup takes the parked lookup once. */
 export async function takePendingLookup(now = Date.now()): Promise<PendingLookup | null> {
+  await parking;
   const stored = await chrome.storage.session.get(KEY);
   await chrome.storage.session.remove(KEY);
   const parsed = v.safeParse(Stored, stored[KEY]);

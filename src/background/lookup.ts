@@ -41,8 +41,12 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
   if (WEB_STORE.test(url) || /gallery cannot be scripted/i.test(reason)) {
     return new AppError('no_page', `The Chrome Web Store can’t be read by extensions. ${SEARCH_INSTEAD}`);
   }
-  if (/^(chrome|edge|about|devtools|view-source|chrome-extension):/i.test(url) || /cannot access a chrome/i.test(reason)) {
+  if (/^(chrome|edge|about|devtools|view-source|chrome-extension|moz-extension|resource):/i.test(url) || /cannot access a chrome/i.test(reason)) {
     return new AppError('no_page', `Browser pages can’t be read by extensions. ${SEARCH_INSTEAD}`);
+  }
+  // Firefox shows a PDF in its own viewer, which no extension may script: what the URL names is all there is to go by.
+  if (/^(https?|file):[^?#]*\.pdf([?#]|$)/i.test(url)) {
+    return new AppError('no_page', `This is a PDF, and the extension can’t read addresses inside PDFs. ${SEARCH_INSTEAD}`);
   }
   const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => true);
   if (url.startsWith('file:') && !fileAccess) {

@@ -12,7 +12,7 @@ import { cors } from 'hono/cors';
 import { BRIDGE_CLIENT_ID, bridgeRoutes } from './bridge';
 import type { RelayConfig } from './config';
 import { accessLog, type AccessLogEntry } from './middleware/access-log';
-import { allowedOrigin, EXPOSED_HEADERS } from './middleware/allowed-origin';
+import { allowedOrigin, EXPOSED_HEADERS, originMatcher } from './middleware/allowed-origin';
 import { noStore } from './middleware/no-store';
 import { oauthError } from './middleware/oauth-error';
 import { oauthProxyRoutes } from './oauth-proxy';
@@ -62,7 +62,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   app.use('/authorize', bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
 
   // The issuer can come from the request's Host: never let a shared cache keep one answer for everyone.
-  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'], exposeHeaders: [...EXPOSED_HEADERS] }), noStore());
+  const knownOrigin = originMatcher(config.allowedOrigins);
+  app.use('/.well-known/*', cors({ origin: (origin) => (knownOrigin(origin) ? origin : null), allowMethods: ['GET'], exposeHeaders: [...EXPOSED_HEADERS] }), noStore());
   // The sign-in pages may not be framed (clickjacking, RFC 9700 §4.16) nor leak their URL in a Referer.
   app.use('/authorize', async (c, next) => {
     await next();

@@ -3,7 +3,10 @@
  * names on both) and validated once at start-up. Every problem is reported in one message; what only the OAuth
  * provider can answer (its discovery document) is checked by provider.ts and joins the same list.
  */
-import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID, redirectUriProblem } from '../shared/extension-id';
+import {
+  CHROMIUM_REDIRECT, chromiumRedirectUri, extensionOrigin, FIREFOX_INSTALLATION_ORIGIN, FIREFOX_ORIGINS, FIREFOX_REDIRECT, PINNED_EXTENSION_ID,
+  PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem,
+} from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
 import { fromBase64url } from '../shared/random';
 import { parseTrustedProxies, type ClientAddressSettings } from './client-address';
@@ -224,26 +227,38 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
   };
 
   const publicUrl = given('RELAY_PUBLIC_URL') ? url('RELAY_PUBLIC_URL') : null;
-  const allowedOrigins = list(env.RELAY_ALLOWED_ORIGINS, [extensionOrigin(PINNED_EXTENSION_ID)]);
+  const allowedRedirectUris = list(env.RELAY_ALLOWED_REDIRECT_URIS, [chromiumRedirectUri(PINNED_EXTENSION_ID), PINNED_FIREFOX_REDIRECT_URI]);
+  const chromiumIds = allowedRedirectUris.flatMap((uri) => CHROMIUM_REDIRECT.exec(uri)?.[1] ?? []);
+  const firefoxRedirect = allowedRedirectUris.some((uri) => FIREFOX_REDIRECT.test(uri));
+  // By default, the origins of the extensions the redirect URIs name: each one exchanges its codes from its own.
+  const allowedOrigins = list(env.RELAY_ALLOWED_ORIGINS, [...chromiumIds.map(extensionOrigin), ...(firefoxRedirect ? [FIREFOX_ORIGINS] : [])]);
   for (const origin of allowedOrigins) {
+    if (origin === FIREFOX_ORIGINS) continue;
     if (/^[a-z-]+:\/\/[^/]+\/$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: an origin has no trailing slash: use ${origin.slice(0, -1)}`);
+    else if (origin.includes('*')) problems.push(`RELAY_ALLOWED_ORIGINS: ${origin}: the only pattern is ${FIREFOX_ORIGINS} (Firefox add-ons); name every other origin exactly.`);
     else if (!/^(chrome-extension|moz-extension|https?):\/\/[^/]+$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: not an origin: ${origin}`);
     else if (origin.startsWith('chrome-extension://') && !/^chrome-extension:\/\/[a-p]{32}$/.test(origin)) {
       problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} does not name an extension id (32 letters a–p).`);
+    } else if (origin.startsWith('moz-extension://') && !FIREFOX_INSTALLATION_ORIGIN.test(origin)) {
+      problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} is not a Firefox add-on's origin (moz-extension://<uuid>, lower case); for every installation write ${FIREFOX_ORIGINS}.`);
     }
   }
-  const allowedRedirectUris = list(env.RELAY_ALLOWED_REDIRECT_URIS, [chromiumRedirectUri(PINNED_EXTENSION_ID)]);
   for (const uri of allowedRedirectUris) {
     const problem = redirectUriProblem(uri);
-    if (problem) {
-      problems.push(`RELAY_ALLOWED_REDIRECT_URIS: ${problem}`);
-      continue;
-    }
-    // The extension that lands on this redirect URI exchanges the code from its own origin: it must be allowed too.
-    const id = /^https:\/\/([a-p]{32})\.chromiumapp\.org\/$/.exec(uri)?.[1];
-    if (id && !allowedOrigins.includes(extensionOrigin(id))) {
+    if (problem) problems.push(`RELAY_ALLOWED_REDIRECT_URIS: ${problem}`);
+  }
+  for (const id of chromiumIds) {
+    if (!allowedOrigins.includes(extensionOrigin(id))) {
       problems.push(`RELAY_ALLOWED_REDIRECT_URIS names the extension ${id}, but RELAY_ALLOWED_ORIGINS does not allow its origin: add ${extensionOrigin(id)}`);
     }
+  }
+  const firefoxOrigins = allowedOrigins.filter((origin) => origin.startsWith('moz-extension://'));
+  if (firefoxRedirect && firefoxOrigins.length === 0) {
+    problems.push(`RELAY_ALLOWED_REDIRECT_URIS names a Firefox add-on, but RELAY_ALLOWED_ORIGINS allows no Firefox origin: add ${FIREFOX_ORIGINS} (Firefox draws each installation's origin at random).`);
+  }
+  // Any Firefox add-on can send a moz-extension origin: it is worth allowing only for the add-on the relay signs in.
+  if (!firefoxRedirect && firefoxOrigins.length > 0) {
+    problems.push(`RELAY_ALLOWED_ORIGINS allows ${firefoxOrigins.join(', ')}, but RELAY_ALLOWED_REDIRECT_URIS names no Firefox add-on to sign in: add its redirect URI (${PINNED_FIREFOX_REDIRECT_URI} for the pinned one), or remove the Firefox origin.`);
   }
   const upstreamTimeoutMs = seconds('RELAY_UPSTREAM_TIMEOUT', 8) * 1000;
   const refreshReuseGrace = seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0);

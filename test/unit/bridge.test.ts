@@ -349,6 +349,20 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       expect(response.status).toBe(403);
     });
 
+    it('serves a GET without Origin (an extension’s request to a host it has permission for), never a write', async () => {
+      const b = await bridge();
+      const { access_token: token } = await tokens(b);
+      const id = sandbox.state.contactByEmail(sandbox.state.seed.demoKnownEmails[0]!)!.id;
+      const notes = await b.request(`/agile/contacts/${id}/notes`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+      expect(notes.status).toBe(200);
+      expect(notes.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await b.request(`/agile/contacts/${id}/notes`)).status).toBe(401);
+      const write = await b.request('/agile/notes', {
+        method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ subject: 'x', contact_ids: [id] }),
+      });
+      expect(write.status).toBe(403);
+    });
+
     it('never logs an API key, a token, a code or an email', async () => {
       const b = await bridge();
       const issued = await tokens(b);
