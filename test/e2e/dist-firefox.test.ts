@@ -37,7 +37,10 @@ describe('dist-firefox/', () => {
     expect(firefox).not.toHaveProperty('key');
     expect(firefox.background.service_worker).toBeUndefined();
     for (const script of firefox.background.scripts) await expect(readFile(path.join(DIST_FIREFOX, script), 'utf8')).resolves.toMatch(/import/);
-    for (const key of ['content_security_policy', 'web_accessible_resources', 'content_scripts', 'externally_connectable']) {
+    // The same page policy: pictures only from where Agile CRM serves them.
+    expect(firefox.content_security_policy).toEqual(chrome.content_security_policy);
+    expect(firefox.content_security_policy.extension_pages).toMatch(/img-src 'self' data: https:\/\/secure\.gravatar\.com/);
+    for (const key of ['web_accessible_resources', 'content_scripts', 'externally_connectable']) {
       expect(firefox).not.toHaveProperty(key);
     }
   });
