@@ -160,7 +160,7 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
       const body = { ...rest, token_type: tokenType === 'bearer' ? 'Bearer' : tokenType, agile_api_base: at.apiBase, agile_web_base: at.webBase };
       return {
         answer: { status: 200, body: { ...body, ...(user ? { agile_user: user } : {}) } },
-        keep: true,
+        keep: tokens.refresh_token !== undefined && tokens.refresh_token !== parameters.refresh_token,
       };
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError) {

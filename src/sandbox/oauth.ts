@@ -71,7 +71,7 @@ export function oauthRoutes(state: SandboxState): Hono {
 
   /** Tokens for a grant, with an ID token when `openid` was granted (its nonce only in the code exchange's). */
   const tokenAnswer = async (c: Context, grant: Grant, first: boolean) => {
-    const answer: Record<string, unknown> = { ...state.issueTokens(grant), token_type: 'Bearer', scope: grant.scope };
+    const answer: Record<string, unknown> = { ...state.issueTokens(grant, !first), token_type: 'Bearer', scope: grant.scope };
     const user = state.userByEmail(grant.userEmail);
     if (grant.scope.split(' ').includes('openid') && user) {
       const forgery = state.faults.forgeIdToken;

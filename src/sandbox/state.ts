@@ -38,6 +38,11 @@ export interface SandboxOptions {
    */
   refreshTokens?: 'always' | 'offline_access' | 'never';
   /**
+   * Whether a refresh rotates the refresh token (the default, RFC 9700 §4.14.2). Off, as many providers run: a
+   * refresh answers without a new refresh token, and the same one works again and again.
+   */
+  rotateRefreshTokens?: boolean;
+  /**
    * What the server publishes about itself: nothing (Agile-style: endpoints are configured by hand), RFC 8414
    * metadata at `/.well-known/oauth-authorization-server`, or OpenID Connect Discovery at
    * `/.well-known/openid-configuration`.
@@ -144,6 +149,7 @@ export function createState(options: SandboxOptions = {}) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
     refreshReuseGrace: options.refreshReuseGrace ?? 0,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     sendIssuer: options.sendIssuer ?? false,
     requiredScopes: options.requiredScopes ?? [],
     discovery: options.discovery ?? 'none',
@@ -254,10 +260,11 @@ export function createState(options: SandboxOptions = {}) {
       if (code) code.grantId = grant.id;
       return grant;
     },
-    issueTokens(grant: Grant): { access_token: string; refresh_token?: string; expires_in: number } {
+    /** Tokens for a grant; a refresh without rotation issues an access token only. */
+    issueTokens(grant: Grant, refreshing = false): { access_token: string; refresh_token?: string; expires_in: number } {
       const access = randomToken();
       accessTokens.set(access, { grantId: grant.id, expiresAt: nowSeconds() + this.accessTokenTtl });
-      if (!grant.offline) return { access_token: access, expires_in: this.accessTokenTtl };
+      if (!grant.offline || (refreshing && !this.rotateRefreshTokens)) return { access_token: access, expires_in: this.accessTokenTtl };
       const refresh = randomToken();
       refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl });
       return { access_token: access, refresh_token: refresh, expires_in: this.accessTokenTtl };
@@ -291,12 +298,13 @@ export function createState(options: SandboxOptions = {}) {
     },
     /**
      * Rotation (RFC 9700 §4.14.2): a refresh token works once. Presenting a used one means it leaked or a
-     * client raced itself; either way the whole grant is revoked.
+     * client raced itself; either way the whole grant is revoked. Without rotation, it works until it expires.
      */
     useRefreshToken(token: string, clientId: string): Grant | 'reused' | null {
       const entry = refreshTokens.get(token);
       const grant = live(entry);
       if (!entry || !grant || grant.clientId !== clientId) return null;
+      if (!this.rotateRefreshTokens) return grant;
       if (entry.usedAt !== undefined) {
         this.hit('token.refresh_reused');
         if (this.refreshReuseGrace > 0 && Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;

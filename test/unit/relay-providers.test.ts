@@ -36,6 +36,7 @@ interface Tokens {
   agile_web_base: string;
   token_type: string;
   scope?: string;
+  expires_in?: number;
 }
 
 function client(relay: RunningRelay | { url: string }, sandbox: SandboxServer) {
@@ -190,7 +191,9 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
       const first = await strict.refresh(token!);
       const again = await strict.refresh(token!);
       expect(first.status).toBe(200);
-      expect(again).toEqual(first);
+      // The same answer, its expires_in counted down by any whole second between the two.
+      expect({ ...again, body: { ...again.body, expires_in: first.body.expires_in } }).toEqual(first);
+      expect(again.body.expires_in).toBeGreaterThanOrEqual(first.body.expires_in! - 5);
       expect(upstream() - before).toBe(1);
       expect(strict.sandbox.state.count('token.refresh_reused')).toBe(0);
       // The chain goes on from the answer both got.
@@ -243,6 +246,20 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
       expect(failed.status).toBe(502);
       const retried = await strict.refresh(token!);
       expect(retried.status).toBe(200);
+    });
+
+    it('a provider that does not rotate: every refresh reaches it and brings a new access token, nothing is kept', async () => {
+      // Kept, the answer would give a refresh soon after another the same access token — the one that just failed.
+      const steady = await world({ discovery: 'oauth', rotateRefreshTokens: false }, { RELAY_REFRESH_REUSE_GRACE: '30' });
+      const { refresh_token: token } = await steady.signIn();
+      const before = steady.sandbox.state.count('token.refresh_token');
+      const first = await steady.refresh(token!);
+      const second = await steady.refresh(token!);
+      expect(first).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
+      expect(first.body.refresh_token).toBeUndefined();
+      expect(second.status).toBe(200);
+      expect(second.body.access_token).not.toBe(first.body.access_token);
+      expect(steady.sandbox.state.count('token.refresh_token') - before).toBe(2);
     });
 
     it('with RELAY_REFRESH_REUSE_GRACE=0, nothing is kept: strict rotation end to end', async () => {
