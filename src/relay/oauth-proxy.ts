@@ -15,6 +15,7 @@
 import { Hono, type Context } from 'hono';
 import * as oauth from 'oauth4webapi';
 import { AgileDomainError, fillDomain, templateNeedsDomain } from '../shared/agile-domain';
+import { fromBase64url } from '../shared/random';
 import type { OAuthMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
@@ -57,6 +58,33 @@ function endpoint(template: string, domain: string | undefined): string {
 
 const answer = (status: number, error: string, description: string): RelayAnswer => ({ status, body: { error, error_description: description } });
 
+const MAC_HASHES: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+
+/** An ID token whose MAC does not verify with the client secret. */
+class MacSignatureError extends Error {}
+
+/**
+ * An ID token's signature, once oauth4webapi has checked its claims: an asymmetric one by the provider's JWKS
+ * (oauth4webapi), a MAC (HS256/384/512) with the client secret as its key, as OpenID Connect Core §10.1 says —
+ * oauth4webapi leaves those to the caller, who alone holds the secret.
+ */
+async function verifyIdTokenSignature(idToken: string, clientSecret: string, verifyByJwks: () => Promise<void>): Promise<void> {
+  const [header = '', payload = '', signature = ''] = idToken.split('.');
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(new TextDecoder().decode(fromBase64url(header))) as { alg?: unknown }).alg;
+  } catch {
+    alg = undefined;
+  }
+  const hash = typeof alg === 'string' ? MAC_HASHES[alg] : undefined;
+  if (!hash) return verifyByJwks();
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', encoder.encode(clientSecret), { name: 'HMAC', hash }, false, ['verify']);
+  if (!(await crypto.subtle.verify('HMAC', key, fromBase64url(signature) as Uint8Array<ArrayBuffer>, encoder.encode(`${header}.${payload}`)))) {
+    throw new MacSignatureError(`its ID token's ${String(alg)} signature does not verify with the client secret (OAUTH_CLIENT_SECRET)`);
+  }
+}
+
 /** The claim that says who signed in, in the order a rep recognises best. */
 function signedInAs(claims: oauth.IDToken | undefined): string | undefined {
   for (const name of ['email', 'name', 'preferred_username'] as const) {
@@ -69,6 +97,7 @@ function signedInAs(claims: oauth.IDToken | undefined): string | undefined {
 /** Why the relay refused a token answer the provider sent with 200, in words an operator can act on. */
 function refusal(error: unknown, mode: OAuthMode, provider: Provider, hadIdToken: boolean): string {
   if (hadIdToken && provider.issuer === null) return 'it sent an ID token, and without OAUTH_ISSUER the relay cannot check it: set OAUTH_ISSUER';
+  if (error instanceof MacSignatureError) return error.message;
   if (error instanceof oauth.OperationProcessingError) {
     const cause = error.cause as { claim?: string; claims?: Record<string, unknown> } | undefined;
     if (error.code === oauth.JWT_CLAIM_COMPARISON && cause?.claim === 'iss') {
@@ -153,7 +182,9 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
       const tokens = grant === 'refresh_token'
         ? await oauth.processRefreshTokenResponse(as, client, response)
         : await oauth.processGenericTokenEndpointResponse(as, client, response);
-      if (tokens.id_token) await oauth.validateApplicationLevelSignature(issuer, response, options(provider.jwksUri ?? at.token));
+      if (tokens.id_token) {
+        await verifyIdTokenSignature(tokens.id_token, mode.clientSecret, () => oauth.validateApplicationLevelSignature(issuer, response, options(provider.jwksUri ?? at.token)));
+      }
       const { id_token: _idToken, token_type: tokenType, ...rest } = tokens;
       const user = signedInAs(oauth.getValidatedIdTokenClaims(tokens));
       // oauth4webapi lower-cases token_type; RFC 6750 spells the scheme "Bearer" (either is valid).

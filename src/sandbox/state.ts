@@ -5,7 +5,7 @@
 import { contactEmails, parseContact } from '../shared/contact';
 import { randomToken } from '../shared/random';
 import { createFaults } from './faults';
-import { idTokenSigner, type IdTokenSigner } from './id-token';
+import { idTokenSigner, type IdTokenAlg, type IdTokenSigner } from './id-token';
 import { createSeed, type RawContact, type RawDeal, type RawNote, type RawTask, type SandboxUser, type SeedData } from './seed';
 
 export interface OAuthClient {
@@ -48,8 +48,8 @@ export interface SandboxOptions {
    * `/.well-known/openid-configuration`.
    */
   discovery?: 'none' | 'oauth' | 'openid';
-  /** How ID tokens (issued for the `openid` scope) are signed. */
-  idTokenAlg?: 'RS256' | 'ES256';
+  /** How ID tokens (issued for the `openid` scope) are signed: by the sandbox's key, or a MAC with the client's secret. */
+  idTokenAlg?: IdTokenAlg;
   /** Contacts the account may hold before creating one answers 406. */
   contactLimit?: number;
   seed?: SeedData;
@@ -271,7 +271,7 @@ export function createState(options: SandboxOptions = {}) {
     },
     /** The ID-token signing key, made at first use (key generation is not free). */
     idTokens(): IdTokenSigner {
-      signer ??= idTokenSigner(this.idTokenAlg);
+      signer ??= idTokenSigner(this.idTokenAlg, (clientId) => this.client(clientId)?.clientSecret ?? '');
       return signer;
     },
     userByEmail(email: string): SandboxUser | null {

@@ -171,6 +171,18 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
     });
   });
 
+  it('ID tokens MACed with the client secret (HS256, OpenID Connect Core §10.1): checked with it; a forged one refused and revoked', async () => {
+    const mac = await world({ discovery: 'openid', idTokenAlg: 'HS256' }, { OAUTH_SCOPE: 'openid email' });
+    expect(await mac.signIn()).toMatchObject({ agile_user: mac.sandbox.state.users[0]!.email });
+    const code = (await mac.authorize()).get('code')!;
+    const revokedBefore = mac.sandbox.state.count('revoke');
+    mac.sandbox.state.faults.forgeIdToken = 'signature';
+    const response = await mac.exchange(code);
+    expect(response.status).toBe(502);
+    expect((await response.json()).error_description).toMatch(/HS256 signature does not verify with the client secret \(OAUTH_CLIENT_SECRET\)\. The tokens it issued were revoked\.$/);
+    expect(mac.sandbox.state.count('revoke')).toBe(revokedBefore + 1);
+  });
+
   it('an RFC 8414 provider (no OpenID Connect): discovered from its oauth-authorization-server document', async () => {
     const rfc = await world({ discovery: 'oauth' });
     expect(await rfc.metadata()).toMatchObject({ upstream_issuer: rfc.sandbox.url, authorization_response_iss_parameter_supported: false });
