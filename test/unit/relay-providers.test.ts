@@ -359,6 +359,28 @@ describe('discovery problems at start-up (Node)', () => {
     expect(asked).toEqual([]);
   });
 
+  it.each([
+    ['RFC 8414 §3.1, inserted', (path: string) => `/.well-known/oauth-authorization-server${path}`],
+    ['OpenID Connect Discovery, appended', (path: string) => `${path}/.well-known/openid-configuration`],
+    ['RFC 8414 §5, openid-configuration inserted', (path: string) => `/.well-known/openid-configuration${path}`],
+  ])('an issuer with a path (a tenant, a realm) is discovered where it publishes: %s', async (_, where) => {
+    const path = '/realms/acme';
+    const app = new Hono();
+    app.get(where(path), (c) => {
+      const issuer = `${new URL(c.req.url).origin}${path}`;
+      return c.json({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, revocation_endpoint: `${issuer}/revoke`, jwks_uri: `${issuer}/certs` });
+    });
+    const tenant = await listen(app.fetch);
+    try {
+      const mode = loadRelayConfig(byIssuer(sandbox, { OAUTH_ISSUER: `${tenant.url}${path}` })).mode as OAuthMode;
+      const { provider, problems } = await resolveProvider({ ...mode, scope: ['openid'] }, { fetch, timeoutMs: 2_000 });
+      expect(problems).toEqual([]);
+      expect(provider).toMatchObject({ issuer: `${tenant.url}${path}`, tokenEndpoint: `${tenant.url}${path}/token`, jwksUri: `${tenant.url}${path}/certs` });
+    } finally {
+      await tenant.close();
+    }
+  });
+
   it('explicit endpoint variables override what the provider publishes', async () => {
     const relay = await startRelay(byIssuer(sandbox, { OAUTH_AUTHORIZE_URL: `${sandbox.url}/oauth/authorize?tenant=a` }), { port: 0, host: '127.0.0.2' });
     try {
