@@ -7,6 +7,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { AgileDomainError, fillDomain, parseAgileDomain } from '../shared/agile-domain';
+import { isEmailAddress } from '../shared/email';
 import { randomToken, s256 } from '../shared/random';
 import type { BridgeMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
@@ -104,8 +105,11 @@ const FORWARDED: ReadonlyArray<readonly [string, RegExp]> = [
   ['POST', /^notes$/],
   ['POST', /^tasks$/],
 ];
-/** What an email in a path may decode to: no separators or dot-segments that Agile might interpret. */
-const PATH_EMAIL = /^[^\s/\\;@%]+@[^\s/\\;@%]+$/;
+/**
+ * What an email in a path may decode to: an address (shared/email.ts: no spaces, no `\` or `;`, no dot-segment)
+ * without `/` or `%`, which a server that decodes the path twice could read as a separator or a new escape.
+ */
+const isPathEmail = (email: string) => isEmailAddress(email) && !/[/%]/.test(email);
 
 /** The path to forward, re-encoded, or null when the call is not one the extension makes. */
 export function forwardedPath(method: string, path: string): string | null {
@@ -120,7 +124,7 @@ export function forwardedPath(method: string, path: string): string | null {
     } catch {
       return null;
     }
-    return PATH_EMAIL.test(email) && !email.includes('..') ? `contacts/search/email/${encodeURIComponent(email)}` : null;
+    return isPathEmail(email) ? `contacts/search/email/${encodeURIComponent(email)}` : null;
   }
   return null;
 }
@@ -205,7 +209,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     } catch (error) {
       return again(error instanceof AgileDomainError ? error.message : 'Check the domain.');
     }
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
+    if (!isEmailAddress(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
     if (!apiKey.trim()) return again('Enter your REST API key.', domain);
     if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
       return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);
