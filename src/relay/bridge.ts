@@ -13,7 +13,7 @@ import type { BridgeMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
 import { authorizeErrorPage, bridgeSignInPage } from './pages';
-import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
+import { checkAuthorizeRequest, readTokenRequest, RevokeRequest } from './requests';
 import { createSealer, type Sealer } from './seal';
 import { signInLimits, type Refusal } from './sign-in-limits';
 import { StoreUnavailableError, type RelayStore } from './store';
@@ -153,25 +153,9 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
   };
 
   app.get('/authorize', async (c) => {
-    const request = readAuthorizeRequest(c);
-    if (!request || request.client_id !== BRIDGE_CLIENT_ID) {
-      return c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.'));
-    }
-    if (!config.allowedRedirectUris.includes(request.redirect_uri)) {
-      return c.html(authorizeErrorPage('The redirect address is not one the relay allows.'));
-    }
-    const back = new URL(request.redirect_uri);
-    const fail = (error: string, description: string) => {
-      back.searchParams.set('error', error);
-      back.searchParams.set('error_description', description);
-      if (request.state !== undefined) back.searchParams.set('state', request.state);
-      back.searchParams.set('iss', deps.issuer(c));
-      return c.redirect(back.href, 302);
-    };
-    if (request.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.');
-    }
+    const checked = checkAuthorizeRequest(c, BRIDGE_CLIENT_ID, config.allowedRedirectUris, deps.issuer(c));
+    if (!checked.ok) return checked.answer;
+    const { request } = checked;
     const pending = await sealer.seal('request', {
       ru: request.redirect_uri, st: request.state, cc: request.code_challenge, exp: now() + REQUEST_TTL,
     });

@@ -19,10 +19,9 @@ import { fromBase64url } from '../shared/random';
 import type { OAuthMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
-import { authorizeErrorPage } from './pages';
 import type { Provider } from './provider';
 import { refreshAnswers, type Exchanged, type RelayAnswer } from './refresh-answers';
-import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
+import { checkAuthorizeRequest, readTokenRequest, RevokeRequest } from './requests';
 import type { RelayStore } from './store';
 
 /** What the Worker entry passes as the app's bindings. */
@@ -226,25 +225,10 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
   const keepAlive = (c: Context, work: Promise<unknown>) => (c.env as RelayBindings | undefined)?.waitUntil?.(work);
 
   app.get('/authorize', (c) => {
-    const request = readAuthorizeRequest(c);
-    // Until client and redirect URI are verified, errors are shown, never redirected (RFC 6749 §4.1.2.1).
-    if (!request || request.client_id !== mode.clientId) {
-      return c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.'));
-    }
-    if (!config.allowedRedirectUris.includes(request.redirect_uri)) {
-      return c.html(authorizeErrorPage('The redirect address is not one the relay allows.'));
-    }
-    const back = new URL(request.redirect_uri);
-    const fail = (error: string, description: string) => {
-      back.searchParams.set('error', error);
-      back.searchParams.set('error_description', description);
-      if (request.state !== undefined) back.searchParams.set('state', request.state);
-      return c.redirect(back.href, 302);
-    };
-    if (request.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.');
-    }
+    // The provider answers the rep, and names itself there if it does (RFC 9207): the relay's own errors carry no iss.
+    const checked = checkAuthorizeRequest(c, mode.clientId, config.allowedRedirectUris);
+    if (!checked.ok) return checked.answer;
+    const { request, fail } = checked;
     let upstream: URL;
     try {
       // Every endpoint this sign-in will need is resolved now: a missing domain is said before consent, not after.
