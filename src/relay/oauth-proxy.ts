@@ -57,7 +57,7 @@ function endpoint(template: string, domain: string | undefined): string {
 
 const answer = (status: number, error: string, description: string): RelayAnswer => ({ status, body: { error, error_description: description } });
 
-const MAC_HASHES: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+const MAC_HASHES: ReadonlyMap<unknown, string> = new Map([['HS256', 'SHA-256'], ['HS384', 'SHA-384'], ['HS512', 'SHA-512']]);
 
 /** An ID token whose MAC does not verify with the client secret. */
 class MacSignatureError extends Error {}
@@ -75,7 +75,7 @@ async function verifyIdTokenSignature(idToken: string, clientSecret: string, ver
   } catch {
     alg = undefined;
   }
-  const hash = typeof alg === 'string' ? MAC_HASHES[alg] : undefined;
+  const hash = MAC_HASHES.get(alg);
   if (!hash) return verifyByJwks();
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey('raw', encoder.encode(clientSecret), { name: 'HMAC', hash }, false, ['verify']);
@@ -176,7 +176,8 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
     // Read once: oauth4webapi consumes a copy, and a refused answer's tokens are read from the text to revoke them.
     const text = await response.text().catch(() => '');
     const status = response.status;
-    response = new Response(text, { status, statusText: response.statusText, headers: response.headers });
+    // A 204 or 205 may carry no body, even an empty one.
+    response = new Response(status === 204 || status === 205 ? null : text, { status, statusText: response.statusText, headers: response.headers });
     try {
       const tokens = grant === 'refresh_token'
         ? await oauth.processRefreshTokenResponse(as, client, response)

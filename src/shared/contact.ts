@@ -186,7 +186,7 @@ function applyProperty(contact: Contact, property: RawProperty): string {
   const text = String(value).trim();
   if (!text) return '';
   const subtype = property.subtype ?? '';
-  if (name in LABELLED) {
+  if (Object.hasOwn(LABELLED, name)) {
     contact[LABELLED[name as keyof typeof LABELLED]].push({ value: text, subtype });
   } else if (name === 'address') {
     contact.address = parseAddress(text);

@@ -89,6 +89,12 @@ describe('parseContact', () => {
     expect(contact.emails).toEqual([{ value: 'ada@example.com', subtype: '' }]);
   });
 
+  it('a property named like a built-in (valueOf, constructor, toString) is a custom field like any other', () => {
+    const contact = parseContact({ id: 5, properties: [{ name: 'valueOf', value: '!' }, { name: 'constructor', value: 'Bob the Builder' }, { name: 'toString', value: 3 }, { name: 'email', value: 'ada@example.com' }] });
+    expect(contact.customFields).toEqual([{ name: 'valueOf', value: '!' }, { name: 'constructor', value: 'Bob the Builder' }, { name: 'toString', value: 3 }]);
+    expect(contact.emails).toEqual([{ value: 'ada@example.com', subtype: '' }]);
+  });
+
   it('drops tags that are not strings and defaults missing numbers', () => {
     const contact = parseContact({ id: 3, tags: ['a', 5, null, ''], lead_score: null });
     expect(contact.tags).toEqual(['a']);

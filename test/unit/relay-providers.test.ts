@@ -444,3 +444,17 @@ describe('the refresh-answer cache across relay instances (one store)', () => {
     expect(loadRelayConfig(relayEnvFor('oauth', sandbox.url)).mode).toMatchObject({ issuer: null, tokenUrl: `${sandbox.url}/oauth/token` });
   });
 });
+
+describe('a provider’s token endpoint answering with no body at all', () => {
+  it.each([204, 205])('%i: the relay says so (502 with words), never fails itself', async (status) => {
+    const relay = createRelay(loadRelayConfig(relayEnvFor('oauth', 'http://127.0.0.1:9')), { fetch: async () => new Response(null, { status }) });
+    const bodies: Record<string, string>[] = [{ grant_type: 'refresh_token', refresh_token: `r-${status}` }, { grant_type: 'authorization_code', code: 'c', code_verifier: VERIFIER, redirect_uri: REDIRECT }];
+    for (const body of bodies) {
+      const response = await relay.request('/token', {
+        method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body),
+      });
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({ error: 'server_error', error_description: `The sign-in provider answered ${status} without an OAuth error.` });
+    }
+  });
+});
