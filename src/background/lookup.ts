@@ -35,7 +35,6 @@ const WEB_STORE = /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/
 
 /** Why a tab could not be scanned, in the rep's words, by what is known of it (its URL when visible, else the browser's error). */
 async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
-  if (error instanceof AppError) return error;
   const url = (await chrome.tabs.get(tabId).catch(() => null))?.url ?? '';
   const reason = error instanceof Error ? error.message : '';
   if (WEB_STORE.test(url) || /gallery cannot be scripted/i.test(reason)) {
@@ -52,9 +51,17 @@ async function pageProblem(tabId: number, error: unknown): Promise<AppError> {
   if (url.startsWith('file:') && !fileAccess) {
     return new AppError('file_access', `This is a file on your computer. To read it, turn on “Allow access to file URLs” in the extension’s details. ${SEARCH_INSTEAD}`);
   }
+  if (error instanceof AppError) {
+    // A page that does not answer and whose address stays hidden even after the rep's click is one extensions may
+    // not enter (a view-source: page never answers at all): not a busy page.
+    return error.code === 'page_busy' && !url ? new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`) : error;
+  }
   if (!url && !fileAccess) {
     // Chrome hides a file page's address from an extension without file access: say both things it may be.
     return new AppError('file_access', `This page can’t be read. If it is a file on your computer (file://), turn on “Allow access to file URLs” in the extension’s details; browser pages are off limits to extensions. ${SEARCH_INSTEAD}`);
+  }
+  if (/showing error page/i.test(reason)) {
+    return new AppError('no_page', `This page didn’t load (the browser shows its error page instead), so there is nothing on it to read. Reload it, or ${SEARCH_INSTEAD.charAt(0).toLowerCase()}${SEARCH_INSTEAD.slice(1)}`);
   }
   return new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`);
 }

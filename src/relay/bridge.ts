@@ -7,12 +7,13 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { AgileDomainError, fillDomain, parseAgileDomain } from '../shared/agile-domain';
+import { isEmailAddress } from '../shared/email';
 import { randomToken, s256 } from '../shared/random';
 import type { BridgeMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
 import { authorizeErrorPage, bridgeSignInPage } from './pages';
-import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
+import { checkAuthorizeRequest, readTokenRequest, RevokeRequest } from './requests';
 import { createSealer, type Sealer } from './seal';
 import { signInLimits, type Refusal } from './sign-in-limits';
 import { StoreUnavailableError, type RelayStore } from './store';
@@ -104,8 +105,11 @@ const FORWARDED: ReadonlyArray<readonly [string, RegExp]> = [
   ['POST', /^notes$/],
   ['POST', /^tasks$/],
 ];
-/** What an email in a path may decode to: no separators or dot-segments that Agile might interpret. */
-const PATH_EMAIL = /^[^\s/\\;@%]+@[^\s/\\;@%]+$/;
+/**
+ * What an email in a path may decode to: an address (shared/email.ts: no spaces, no `\` or `;`, no dot-segment)
+ * without `/` or `%`, which a server that decodes the path twice could read as a separator or a new escape.
+ */
+const isPathEmail = (email: string) => isEmailAddress(email) && !/[/%]/.test(email);
 
 /** The path to forward, re-encoded, or null when the call is not one the extension makes. */
 export function forwardedPath(method: string, path: string): string | null {
@@ -120,7 +124,7 @@ export function forwardedPath(method: string, path: string): string | null {
     } catch {
       return null;
     }
-    return PATH_EMAIL.test(email) && !email.includes('..') ? `contacts/search/email/${encodeURIComponent(email)}` : null;
+    return isPathEmail(email) ? `contacts/search/email/${encodeURIComponent(email)}` : null;
   }
   return null;
 }
@@ -149,25 +153,9 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
   };
 
   app.get('/authorize', async (c) => {
-    const request = readAuthorizeRequest(c);
-    if (!request || request.client_id !== BRIDGE_CLIENT_ID) {
-      return c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.'));
-    }
-    if (!config.allowedRedirectUris.includes(request.redirect_uri)) {
-      return c.html(authorizeErrorPage('The redirect address is not one the relay allows.'));
-    }
-    const back = new URL(request.redirect_uri);
-    const fail = (error: string, description: string) => {
-      back.searchParams.set('error', error);
-      back.searchParams.set('error_description', description);
-      if (request.state !== undefined) back.searchParams.set('state', request.state);
-      back.searchParams.set('iss', deps.issuer(c));
-      return c.redirect(back.href, 302);
-    };
-    if (request.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.');
-    }
+    const checked = checkAuthorizeRequest(c, BRIDGE_CLIENT_ID, config.allowedRedirectUris, deps.issuer(c));
+    if (!checked.ok) return checked.answer;
+    const { request } = checked;
     const pending = await sealer.seal('request', {
       ru: request.redirect_uri, st: request.state, cc: request.code_challenge, exp: now() + REQUEST_TTL,
     });
@@ -205,7 +193,7 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     } catch (error) {
       return again(error instanceof AgileDomainError ? error.message : 'Check the domain.');
     }
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
+    if (!isEmailAddress(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
     if (!apiKey.trim()) return again('Enter your REST API key.', domain);
     if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
       return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);

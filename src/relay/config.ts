@@ -8,6 +8,7 @@ import {
   PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem,
 } from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
+import { PARAMETER_NAME, SCOPE_TOKEN } from '../shared/oauth-syntax';
 import { fromBase64url } from '../shared/random';
 import { parseTrustedProxies, type ClientAddressSettings } from './client-address';
 
@@ -103,10 +104,6 @@ const AGILE = 'https://{domain}.agilecrm.com';
 const list = (value: string | undefined, fallback: string[]): string[] =>
   value?.trim() ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-/** RFC 6749 Appendix A.1: a parameter name. */
-const PARAMETER_NAME = /^[A-Za-z0-9._-]+$/;
 /** OpenID Connect Core §3.1.2.1, plus `create` (OpenID Connect Initiating User Registration). */
 const PROMPT_VALUES = new Set(['login', 'consent', 'select_account', 'create', 'none']);
 /**

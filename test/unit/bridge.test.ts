@@ -101,6 +101,14 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       expect(await response.text()).toMatch(/Could not reach 127\.0\.0\.1:9/);
     });
 
+    it.each(['rep', 'rep@localhost', 'rep..x@acme.example', '"rep x"@acme.example', 'rep@acme.example@evil.example', 'rep@@acme.example'])(
+      'refuses the email %j (not an address by shared/email.ts) with words, without asking Agile CRM', async (email) => {
+        const before = apiCalls();
+        const response = await submit(await bridge(), { email });
+        expect(await response.text()).toMatch(/Enter the email address you sign in to Agile CRM with\./);
+        expect(apiCalls()).toBe(before);
+      });
+
     it.each(['evil.com#', 'a.b', '..', 'x@y', '%2e', 'аcme', 'ａｃｍｅ', '', 'a'.repeat(200), 'acme/../x', 'acme:80'])(
       'refuses the domain %j with words on the page', async (domain) => {
         const before = apiCalls();
