@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleNodeServer } from '../scripts/build-relay';
 import { DEV_CLIENT } from '../src/sandbox/node';
 import { SANDBOX_DOMAIN, SANDBOX_USERS } from '../src/sandbox/seed';
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
@@ -23,9 +23,7 @@ export interface ServerProcess {
  * TypeScript loader's per-module cost, and returns the bundle's path.
  */
 export async function bundle(entry: string, name: string): Promise<string> {
-  const outfile = path.join(ROOT, 'dist-bench', 'servers', `${name}.mjs`);
-  await build({ entryPoints: [path.join(ROOT, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'warning' });
-  return outfile;
+  return bundleNodeServer(entry, path.join('dist-bench', 'servers', `${name}.mjs`));
 }
 
 /**

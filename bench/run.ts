@@ -10,12 +10,13 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'puppeteer';
 import { build } from 'vite';
 import { relayEnvFor, startDevStack, type DevStack } from '../scripts/dev-stack';
-import { configure, DIST, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../scripts/extension';
+import { closeAfterLookup, configure, DIST, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../scripts/extension';
 import { DEV_CLIENT } from '../src/sandbox/node';
 import { extensionOrigin, PINNED_EXTENSION_ID } from '../src/shared/extension-id';
 import { CONTACTS_PAINTED } from '../src/popup/paint-mark';
 import { bridgeAccessToken, bundle, mintRefreshToken, pinSelf, pinWorkerd, startProcess } from './processes';
 import { scanTimes } from './scan';
+import { loadHeld } from './load-held';
 import { sidePanelTimes } from './sidepanel';
 import { startWorkerdRelay } from '../scripts/workerd-relay';
 import { createSeed, SANDBOX_USERS } from '../src/sandbox/seed';
@@ -308,8 +309,8 @@ async function relayThroughput(): Promise<void> {
 }
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────────────────
-/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, scan, requests, coalescing, sidepanel, relay). */
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,scan,requests,coalescing,sidepanel,relay').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=popup,relay runs just those sections (bundles, popup, scan, requests, coalescing, sidepanel, relay, attack). */
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,popup,scan,requests,coalescing,sidepanel,relay,attack').split(',').map((name) => name.trim()));
 console.log(`Benchmarks — ${RUNS} runs each, medians\n`);
 if (only.has('bundles')) {
   console.log('Bundle sizes');
@@ -324,7 +325,7 @@ if (only.has('popup') || only.has('scan') || only.has('requests') || only.has('c
     const first = await openPopup(ext, `${stack.sandbox.url}/demo`);
     await signInThrough(ext, first, `${stack.sandbox.url}/oauth/authorize`, (consent) => consent.locator('#allow').click());
     await waitForSignIn(ext);
-    if (!first.isClosed()) await first.close();
+    await closeAfterLookup(first);
     if (only.has('popup')) {
       console.log('\nPopup time to contacts');
       await popupTimes(ext, stack, 'demo page (5 contacts)', `${stack.sandbox.url}/demo`);
@@ -354,6 +355,10 @@ if (only.has('sidepanel')) {
 if (only.has('relay')) {
   console.log('\nRelay');
   await relayThroughput();
+}
+if (only.has('attack')) {
+  console.log('\nRelay load held under attack');
+  await loadHeld({ runs: RUNS, report });
 }
 
 const out = path.join(ROOT, 'bench', 'results', 'latest.json');

@@ -31,6 +31,8 @@ export interface LaunchOptions {
   userDataDir?: string;
   /** The built extension to load (default dist/; the benchmarks use dist-bench/). */
   dist?: string;
+  /** Extra Chromium flags (a test maps host names to loopback servers with --host-resolver-rules). */
+  args?: string[];
 }
 
 /** @example const ext = await launchWithExtension(); const worker = await ext.worker(); */
@@ -47,7 +49,7 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
     pipe: true,
     enableExtensions: true,
     userDataDir,
-    args: [...CHROMIUM_ARGS, ...(headless ? [] : ['--window-size=1280,860'])],
+    args: [...CHROMIUM_ARGS, ...(headless ? [] : ['--window-size=1280,860']), ...(options.args ?? [])],
     defaultViewport: headless ? { width: 1280, height: 800 } : null,
   });
   try {
@@ -183,6 +185,20 @@ export async function waitForSignIn(ext: ExtensionBrowser, timeoutMs = 15_000): 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('Sign-in did not complete.');
+}
+
+/**
+ * Closes the popup a sign-in was started from, once the lookup it goes on to make has answered. Closing it earlier
+ * would leave that lookup running in the worker, and its cache write — issued just before the answer — could land
+ * after the caller's next step (a cleared cache would fill again). Waiting for the answer orders that write first.
+ */
+export async function closeAfterLookup(popup: Page, timeoutMs = 15_000): Promise<void> {
+  if (popup.isClosed()) return;
+  await popup.waitForFunction(() => {
+    const refresh = document.querySelector('.page .status button');
+    return !!document.querySelector('.notice-error') || (!!document.querySelector('.page') && (!refresh || refresh.textContent === 'Refresh'));
+  }, { timeout: timeoutMs });
+  await popup.close();
 }
 
 /** Everything the extension keeps, from both storage areas, as one JSON string (for "no token left" checks). */

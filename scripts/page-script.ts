@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import type { Plugin } from 'vite';
 import { PAGE_SCRIPT_FILE } from '../src/scanner/page-file.ts';
 
-export function pageScript(entry = 'src/scanner/page.ts'): Plugin {
+/** @param target esbuild's target for the browser the build is for, e.g. `chrome116` or `firefox140`. */
+export function pageScript(target = 'chrome116', entry = 'src/scanner/page.ts'): Plugin {
   return {
     name: 'agile-crm-page-script',
     apply: 'build',
@@ -20,7 +21,7 @@ export function pageScript(entry = 'src/scanner/page.ts'): Plugin {
         globalName: 'agileCrmPageScan',
         footer: { js: 'agileCrmPageScan.default;' },
         minify: true,
-        target: 'chrome116',
+        target,
         legalComments: 'none',
       });
       this.emitFile({ type: 'asset', fileName: PAGE_SCRIPT_FILE, source: out.outputFiles[0]!.text });

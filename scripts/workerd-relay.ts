@@ -32,10 +32,20 @@ function bundleWorker(): Promise<{ file: string; dir: string }> {
   return bundled;
 }
 
+/** One store Durable Object as miniflare hands it to Node: its RPC methods, called across the process boundary. */
+export interface StoreObjectStub {
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  get(key: string): Promise<{ value: string; at: number } | null>;
+  compareAndSet(key: string, expected: string | null, next: string, ttlSeconds: number): Promise<boolean>;
+  increment(key: string, ttlSeconds: number): Promise<number>;
+}
+
 export interface WorkerdRelay {
   url: string;
   /** Access-log lines the Worker wrote (console.log), parsed. */
   log: AccessLogEntry[];
+  /** The `RELAY_STORE` Durable Object named `name`, for tests of the store itself. */
+  storeObject(name: string): Promise<StoreObjectStub>;
   close(): Promise<void>;
 }
 
@@ -77,5 +87,9 @@ export async function startWorkerdRelay(env: RelayEnv, options: { bundle?: strin
     },
   });
   const url = (await mf.ready).origin;
-  return { url, log, close: () => mf.dispose() };
+  const storeObject = async (name: string) => {
+    const namespace = await mf.getDurableObjectNamespace('RELAY_STORE');
+    return namespace.get(namespace.idFromName(name)) as unknown as StoreObjectStub;
+  };
+  return { url, log, storeObject, close: () => mf.dispose() };
 }

@@ -1,23 +1,24 @@
 /**
  * Agile CRM's notes, tasks and deals, parsed from its JSON into the typed records of shared/records.ts. Entries
- * that are not records are dropped, not fatal.
+ * without an id are dropped, not fatal; a field in an odd shape is left out, never the whole record.
  */
 import * as v from 'valibot';
-import { AgileId } from '../shared/contact';
+import { AgileId, lenient, Num } from '../shared/contact';
 import type { Deal, Note, Task } from '../shared/records';
 
-const Seconds = v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]);
-const Str = v.nullish(v.string());
+const Seconds = lenient(v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]));
+/** Text, or a number Agile sent where text belongs (a deal named 2024). */
+const Str = lenient(v.union([v.string(), v.pipe(v.number(), v.transform(String))]));
 
-const RawNote = v.object({ id: AgileId, created_time: v.optional(v.nullable(Seconds)), subject: Str, description: Str });
+const RawNote = v.object({ id: AgileId, created_time: Seconds, subject: Str, description: Str });
 const RawTask = v.object({
   id: AgileId,
   subject: Str,
-  type: v.optional(v.string(), 'OTHER'),
-  priority_type: v.optional(v.string(), 'NORMAL'),
-  due: v.optional(v.nullable(Seconds)),
-  is_complete: v.optional(v.boolean(), false),
-  status: v.optional(v.string(), ''),
+  type: v.fallback(v.optional(v.string(), 'OTHER'), 'OTHER'),
+  priority_type: v.fallback(v.optional(v.string(), 'NORMAL'), 'NORMAL'),
+  due: Seconds,
+  is_complete: v.fallback(v.optional(v.boolean(), false), false),
+  status: v.fallback(v.optional(v.string(), ''), ''),
 });
 /**
  * Agile attaches the account's preferences to each deal: `prefs.currency`, documented as `"USD"` (spelt `Prefs` in
@@ -28,10 +29,10 @@ const Prefs = v.optional(v.nullable(v.looseObject({ currency: v.optional(v.nulla
 const RawDeal = v.object({
   id: AgileId,
   name: Str,
-  expected_value: v.optional(v.nullable(v.union([v.number(), v.pipe(v.string(), v.transform(Number))]))),
+  expected_value: lenient(Num),
   milestone: Str,
-  probability: v.optional(v.nullable(v.number())),
-  close_date: v.optional(v.nullable(Seconds)),
+  probability: lenient(Num),
+  close_date: Seconds,
   prefs: v.fallback(Prefs, null),
   Prefs: v.fallback(Prefs, null),
 });

@@ -20,6 +20,7 @@ import * as oauth from 'oauth4webapi';
 import * as v from 'valibot';
 import { AppError } from '../shared/errors';
 import { isLoopbackHost } from '../shared/loopback';
+import { PARAMETER_NAME, SCOPE_TOKEN } from '../shared/oauth-syntax';
 import type { SessionView } from '../shared/messages';
 import { parseAgileAccount, parseServiceUrl, SettingsError, type AgileAccount } from '../shared/settings';
 import { contactCache } from './contact-cache';
@@ -45,9 +46,9 @@ const RelayMetadata = v.object({
   /** OAuth mode: the provider's issuer, which names itself in authorization responses (RFC 9207). */
   upstream_issuer: v.optional(v.pipe(v.string(), v.url())),
   /** The scope to request (RFC 8414 §2; RFC 6749 §3.3 tokens). */
-  scopes_supported: v.optional(v.array(v.pipe(v.string(), v.regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)))),
+  scopes_supported: v.optional(v.array(v.pipe(v.string(), v.regex(SCOPE_TOKEN)))),
   /** Other parameters the provider requires (`prompt`, `audience`…). */
-  authorization_request_parameters: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/)), v.pipe(v.string(), v.maxLength(2048)))),
+  authorization_request_parameters: v.optional(v.record(v.pipe(v.string(), v.regex(PARAMETER_NAME)), v.pipe(v.string(), v.maxLength(2048)))),
   relay_mode: v.optional(v.picklist(['oauth', 'bridge'])),
 });
 

@@ -11,6 +11,7 @@
 import * as v from 'valibot';
 import { ContactSchema, contactEmails, type Contact } from '../shared/contact';
 import { emailKey } from '../shared/email';
+import { AppError } from '../shared/errors';
 
 /** Cached answers older than this are not shown at all. */
 export const MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -154,6 +155,14 @@ export function createContactCache(area: () => Area) {
       await serially(() => store(items, now));
     },
 
+    /**
+     * Room in the storage for another record of about `bytes` (the sign-in, the settings) when the storage is full:
+     * expired entries go, then the least recently used. Never rejects.
+     */
+    async makeRoom(bytes: number, now = Date.now()): Promise<void> {
+      await serially(() => prune(now, Math.max(0, BUDGET_BYTES * LOW_WATER - bytes))).catch((error: unknown) => console.warn('Contact cache upkeep failed.', error));
+    },
+
     async clear(): Promise<void> {
       await serially(async () => {
         const all = await area().get(null);
@@ -165,3 +174,26 @@ export function createContactCache(area: () => Area) {
 }
 
 export const contactCache = createContactCache(() => chrome.storage.local);
+
+/**
+ * Writes what the extension cannot do without (the sign-in, the settings) to `storage.local`. A full storage is
+ * the cache's doing, or no one's: the cache gives up room and the write is tried once more; if it still does not
+ * fit, the rep reads why, never the browser's own words. `what` names the record in those words.
+ *
+ * @example await keepInStorage({ settings }, 'the settings');
+ */
+export async function keepInStorage(items: Record<string, unknown>, what: string): Promise<void> {
+  try {
+    await chrome.storage.local.set(items);
+    return;
+  } catch (error) {
+    if (!/quota/i.test(String(error))) throw error;
+    await contactCache.makeRoom(Object.entries(items).reduce((sum, [name, value]) => sum + sizeOf(name, value), 0));
+  }
+  try {
+    await chrome.storage.local.set(items);
+  } catch (error) {
+    console.error(error);
+    throw new AppError('internal', `The browser’s storage for this extension is full, so ${what} could not be kept. Clear the cached contacts in Settings, then try again.`);
+  }
+}

@@ -48,8 +48,14 @@ export function menuInput(info: Pick<chrome.contextMenus.OnClickData, 'menuItemI
   return info.selectionText ? { text: info.selectionText, source: 'selection' } : null;
 }
 
+/** The lookup being parked by the last click, which the popup it opens must find. */
+let parking: Promise<unknown> = Promise.resolve();
+
 /**
  * The context-menu handler, exported so tests can call it: CDP cannot click a context menu.
+ *
+ * `openPopup` is called before anything is awaited: Firefox lets it open the popup only while the click is being
+ * handled (a user action), which ends at the first `await`. The popup then waits for the lookup to be parked.
  *
  * @example chrome.contextMenus.onClicked.addListener(handleMenuClick);
  */
@@ -61,29 +67,41 @@ export async function handleMenuClick(info: chrome.contextMenus.OnClickData, tab
   }
   const input = menuInput(info);
   if (!input) return;
-  // The page scanner reads the clicked text by the one definition of an address; where no script may run (a PDF,
-  // a browser page) the selected words become a search instead.
-  const emails = tab?.id !== undefined ? await scanTab(tab.id, undefined, input).then((scan) => scan.emails, () => []) : [];
-  const query = emails.length > 0 || input.source === 'mailto' ? '' : input.text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  if (emails.length === 0 && !query) return;
-  const pending: PendingLookup = { emails, query };
-  await chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
-  try {
-    await chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
-  } catch {
+  const parked = park(input, tab?.id);
+  parking = parked.catch(() => undefined);
+  // An async function runs up to its first await at once, and makes a missing openPopup (Chrome < 127) a refusal.
+  const open = async () => chrome.action.openPopup(tab?.windowId !== undefined ? { windowId: tab.windowId } : undefined);
+  const shown = open().then(() => true, () => false);
+  const something = await parked.catch(() => false);
+  if (!(await shown) && something) {
     const popup = chrome.runtime.getManifest().action?.default_popup ?? 'src/popup/index.html';
     await chrome.windows.create({ url: chrome.runtime.getURL(`${popup}?window=1`), type: 'popup', width: 420, height: 640 });
   }
 }
 
+/**
+ * Reads what was clicked with the page scanner, by the one definition of an address, and parks it; where no script
+ * may run (a PDF, a browser page) the selected words become a search instead. False when there is nothing to look up.
+ */
+async function park(input: { text: string; source: CandidateSource }, tabId: number | undefined): Promise<boolean> {
+  const emails = tabId !== undefined ? await scanTab(tabId, undefined, input).then((scan) => scan.emails, () => []) : [];
+  const query = emails.length > 0 || input.source === 'mailto' ? '' : input.text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  if (emails.length === 0 && !query) return false;
+  const pending: PendingLookup = { emails, query };
+  await chrome.storage.session.set({ [KEY]: { ...pending, at: Date.now() } });
+  return true;
+}
+
 /** Whether a lookup is parked for the popup opening now (it then reads no page). */
 export async function hasPendingLookup(now = Date.now()): Promise<boolean> {
+  await parking;
   const parsed = v.safeParse(Stored, (await chrome.storage.session.get(KEY))[KEY]);
   return parsed.success && now - parsed.output.at <= PENDING_TTL_MS;
 }
 
 /** The popup takes the parked lookup once. */
 export async function takePendingLookup(now = Date.now()): Promise<PendingLookup | null> {
+  await parking;
   const stored = await chrome.storage.session.get(KEY);
   await chrome.storage.session.remove(KEY);
   const parsed = v.safeParse(Stored, stored[KEY]);

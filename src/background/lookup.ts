@@ -44,25 +44,36 @@ const WEB_STORE = /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/
  * is about the page; the side panel's own clicks grant nothing, so there it is most likely the missing grant.
  */
 async function pageProblem(tabId: number, error: unknown, from: ScanFrom): Promise<AppError> {
-  if (error instanceof AppError) return error;
   const url = (await chrome.tabs.get(tabId).catch(() => null))?.url ?? '';
   const reason = error instanceof Error ? error.message : '';
   if (WEB_STORE.test(url) || /gallery cannot be scripted/i.test(reason)) {
     return new AppError('no_page', `The Chrome Web Store can’t be read by extensions. ${SEARCH_INSTEAD}`);
   }
-  if (/^(chrome|edge|about|devtools|view-source|chrome-extension):/i.test(url) || /cannot access a chrome/i.test(reason)) {
+  if (/^(chrome|edge|about|devtools|view-source|chrome-extension|moz-extension|resource):/i.test(url) || /cannot access a chrome/i.test(reason)) {
     return new AppError('no_page', `Browser pages can’t be read by extensions. ${SEARCH_INSTEAD}`);
   }
   if (from === 'panel' && /cannot access contents of the page/i.test(reason)) {
     return new AppError('no_access', 'Agile CRM reads a page only when you ask on it: click the Agile CRM button in the toolbar (or press Alt+Shift+A) on this page, then “Look up this page” here.');
   }
+  // Firefox shows a PDF in its own viewer, which no extension may script: what the URL names is all there is to go by.
+  if (/^(https?|file):[^?#]*\.pdf([?#]|$)/i.test(url)) {
+    return new AppError('no_page', `This is a PDF, and the extension can’t read addresses inside PDFs. ${SEARCH_INSTEAD}`);
+  }
   const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => true);
   if (url.startsWith('file:') && !fileAccess) {
     return new AppError('file_access', `This is a file on your computer. To read it, turn on “Allow access to file URLs” in the extension’s details. ${SEARCH_INSTEAD}`);
   }
+  if (error instanceof AppError) {
+    // A page that does not answer and whose address stays hidden even after the rep's click is one extensions may
+    // not enter (a view-source: page never answers at all): not a busy page.
+    return error.code === 'page_busy' && !url ? new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`) : error;
+  }
   if (!url && !fileAccess) {
     // Chrome hides a file page's address from an extension without file access: say both things it may be.
     return new AppError('file_access', `This page can’t be read. If it is a file on your computer (file://), turn on “Allow access to file URLs” in the extension’s details; browser pages are off limits to extensions. ${SEARCH_INSTEAD}`);
+  }
+  if (/showing error page/i.test(reason)) {
+    return new AppError('no_page', `This page didn’t load (the browser shows its error page instead), so there is nothing on it to read. Reload it, or ${SEARCH_INSTEAD.charAt(0).toLowerCase()}${SEARCH_INSTEAD.slice(1)}`);
   }
   return new AppError('no_page', `This page can’t be read by extensions. ${SEARCH_INSTEAD}`);
 }

@@ -1,5 +1,6 @@
 /** The settings record in `storage.local`; only the worker reads and writes it. */
 import { readStoredSettings, validateSettings, type Settings } from '../shared/settings';
+import { keepInStorage } from './contact-cache';
 
 const KEY = 'settings';
 
@@ -10,6 +11,6 @@ export async function loadSettings(): Promise<Settings> {
 /** Validates, then saves; a SettingsError names the field the options page should point at. */
 export async function saveSettings(input: Settings): Promise<Settings> {
   const settings = validateSettings(input);
-  await chrome.storage.local.set({ [KEY]: settings });
+  await keepInStorage({ [KEY]: settings }, 'the settings');
   return settings;
 }

@@ -7,6 +7,7 @@
  *   (a refresh brings a new one).
  */
 import * as v from 'valibot';
+import { keepInStorage } from './contact-cache';
 
 const Grant = v.object({
   /** The relay's OAuth metadata, so a refresh needs no discovery round-trip. */
@@ -61,7 +62,7 @@ export const tokenStore = {
    * worker killed in between would be left holding the old, now-refused one.
    */
   async save(grant: Grant, access: Access): Promise<void> {
-    await chrome.storage.local.set({ [GRANT_KEY]: grant });
+    await keepInStorage({ [GRANT_KEY]: grant }, 'the sign-in');
     await chrome.storage.session.set({ [ACCESS_KEY]: access });
   },
 

@@ -12,12 +12,13 @@ import { cors } from 'hono/cors';
 import { BRIDGE_CLIENT_ID, bridgeRoutes } from './bridge';
 import type { RelayConfig } from './config';
 import { accessLog, type AccessLogEntry } from './middleware/access-log';
-import { allowedOrigin, EXPOSED_HEADERS } from './middleware/allowed-origin';
+import { allowedOrigin, EXPOSED_HEADERS, originMatcher } from './middleware/allowed-origin';
 import { noStore } from './middleware/no-store';
 import { oauthError } from './middleware/oauth-error';
 import { oauthProxyRoutes } from './oauth-proxy';
+import { nodeClientAddress } from './client-address';
 import { configuredProvider, type Provider } from './provider';
-import { memoryStore, type RelayStore } from './store';
+import { memoryStore, StoreUnavailableError, type RelayStore } from './store';
 
 export interface RelayDeps {
   /** Upstream fetch: Agile CRM or the OAuth server. Defaults to the global fetch. */
@@ -29,6 +30,11 @@ export interface RelayDeps {
    * discovery; otherwise read from the configuration.
    */
   provider?: Provider;
+  /**
+   * The client's address key, which sign-in limits are counted by. Defaults to the Node socket's peer (with the
+   * configured trusted proxies); the Worker passes Cloudflare's address.
+   */
+  clientAddress?: (c: Context) => string | null;
 }
 
 /** Token and revocation forms are small; proxied CRM writes (a note, a contact) get more room. */
@@ -43,7 +49,7 @@ const PROXY_LIMIT = 64 * 1024;
 export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   const app = new Hono();
   const upstreamFetch = deps.fetch ?? ((input, init) => fetch(input, init));
-  const store = deps.store ?? memoryStore();
+  const store = deps.store ?? memoryStore({ maxBytes: config.memoryStoreBytes });
   const provider = config.mode.kind === 'oauth' ? (deps.provider ?? configuredProvider(config.mode)) : null;
   if (config.mode.kind === 'oauth' && !provider) throw new Error('OAuth mode with OAUTH_ISSUER: resolve the provider (resolveProvider) before creating the relay.');
   const issuer = (c: Context) => config.publicUrl ?? new URL(c.req.url).origin;
@@ -56,7 +62,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   app.use('/authorize', bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
 
   // The issuer can come from the request's Host: never let a shared cache keep one answer for everyone.
-  app.use('/.well-known/*', cors({ origin: config.allowedOrigins, allowMethods: ['GET'], exposeHeaders: [...EXPOSED_HEADERS] }), noStore());
+  const knownOrigin = originMatcher(config.allowedOrigins);
+  app.use('/.well-known/*', cors({ origin: (origin) => (knownOrigin(origin) ? origin : null), allowMethods: ['GET'], exposeHeaders: [...EXPOSED_HEADERS] }), noStore());
   // The sign-in pages may not be framed (clickjacking, RFC 9700 §4.16) nor leak their URL in a Referer.
   app.use('/authorize', async (c, next) => {
     await next();
@@ -94,10 +101,22 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): Hono {
   if (config.mode.kind === 'oauth' && provider) {
     app.route('/', oauthProxyRoutes(config, config.mode, { fetch: upstreamFetch, store, provider }));
   } else if (config.mode.kind === 'bridge') {
-    app.route('/', bridgeRoutes(config, config.mode, { fetch: upstreamFetch, store, issuer }));
+    app.route('/', bridgeRoutes(config, config.mode, {
+      fetch: upstreamFetch,
+      store,
+      issuer,
+      clientAddress: deps.clientAddress ?? nodeClientAddress(config.clientAddress),
+    }));
   }
 
   app.notFound((c) => oauthError(c, 404, 'invalid_request', 'No such relay endpoint.'));
-  app.onError((_error, c) => oauthError(c, 500, 'server_error', 'The relay failed to handle this request.'));
+  app.onError((error, c) => {
+    // Fail closed: without its store the relay cannot tell a used code or a revoked session from a good one.
+    if (error instanceof StoreUnavailableError) {
+      c.header('Retry-After', '5');
+      return oauthError(c, 503, 'temporarily_unavailable', error.message);
+    }
+    return oauthError(c, 500, 'server_error', 'The relay failed to handle this request.');
+  });
   return app;
 }

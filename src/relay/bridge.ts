@@ -7,18 +7,22 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { AgileDomainError, fillDomain, parseAgileDomain } from '../shared/agile-domain';
+import { isEmailAddress } from '../shared/email';
 import { randomToken, s256 } from '../shared/random';
 import type { BridgeMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
 import { authorizeErrorPage, bridgeSignInPage } from './pages';
-import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
+import { checkAuthorizeRequest, readTokenRequest, RevokeRequest } from './requests';
 import { createSealer, type Sealer } from './seal';
-import type { RelayStore } from './store';
+import { signInLimits, type Refusal } from './sign-in-limits';
+import { StoreUnavailableError, type RelayStore } from './store';
 
 export interface BridgeDeps {
   fetch: typeof fetch;
   store: RelayStore;
+  /** The client's address key (client-address.ts), which sign-in limits are counted by; null when unknown. */
+  clientAddress(c: Context): string | null;
   /** The relay's issuer URL for this request (RFC 9207 `iss`, and the base of `agile_api_base`). */
   issuer(c: Context): string;
 }
@@ -27,24 +31,17 @@ export interface BridgeDeps {
 export const BRIDGE_CLIENT_ID = 'agile-crm-extension';
 const CODE_TTL = 60;
 const REQUEST_TTL = 15 * 60;
-/** Wrong keys allowed per account and network address in ten minutes: guessing stops, and nobody else is locked out. */
-const FAILED_SIGN_INS_ALLOWED = 10;
-/** Sign-in attempts per network address in ten minutes, whatever the account. */
-const ATTEMPTS_PER_ADDRESS = 30;
-/** Credential checks against Agile CRM per minute for the whole relay, so it can never be used to spray Agile. */
-const CHECKS_PER_MINUTE = 300;
-
-/** The caller's network address: Cloudflare's header on Workers, the socket's peer on Node. */
-function clientAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return c.req.header('cf-connecting-ip') ?? incoming?.socket?.remoteAddress ?? 'unknown';
-}
-
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Why a grant ended when Agile CRM refused its API key: said again at every later refresh of that session. */
 const KEY_REJECTED = 'agile-rejected-key';
 const KEY_REJECTED_WORDS = 'Agile CRM no longer accepts the API key this session was signed in with (it was changed or removed). Sign in again with your current REST API key.';
+
+/** The sign-in page answers 200 even when the store is down: an error status would end the browser's sign-in window. */
+function refusedWhenStoreDown(error: unknown): Refusal {
+  if (error instanceof StoreUnavailableError) return { ok: false, problem: error.message };
+  throw error;
+}
 
 const Pending = v.object({ ru: v.string(), st: v.optional(v.string()), cc: v.string(), exp: v.number() });
 const Account = { d: v.string(), e: v.string(), k: v.string(), exp: v.number() };
@@ -108,8 +105,11 @@ const FORWARDED: ReadonlyArray<readonly [string, RegExp]> = [
   ['POST', /^notes$/],
   ['POST', /^tasks$/],
 ];
-/** What an email in a path may decode to: no separators or dot-segments that Agile might interpret. */
-const PATH_EMAIL = /^[^\s/\\;@%]+@[^\s/\\;@%]+$/;
+/**
+ * What an email in a path may decode to: an address (shared/email.ts: no spaces, no `\` or `;`, no dot-segment)
+ * without `/` or `%`, which a server that decodes the path twice could read as a separator or a new escape.
+ */
+const isPathEmail = (email: string) => isEmailAddress(email) && !/[/%]/.test(email);
 
 /** The path to forward, re-encoded, or null when the call is not one the extension makes. */
 export function forwardedPath(method: string, path: string): string | null {
@@ -124,7 +124,7 @@ export function forwardedPath(method: string, path: string): string | null {
     } catch {
       return null;
     }
-    return PATH_EMAIL.test(email) && !email.includes('..') ? `contacts/search/email/${encodeURIComponent(email)}` : null;
+    return isPathEmail(email) ? `contacts/search/email/${encodeURIComponent(email)}` : null;
   }
   return null;
 }
@@ -133,6 +133,7 @@ const SEARCH_PARAMS = ['q', 'page_size', 'type'];
 export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: BridgeDeps): Hono {
   const app = new Hono();
   const sealer = createSealer(mode.sealKey, mode.previousSealKeys);
+  const limits = signInLimits(deps.store, { checkTimeoutMs: config.upstreamTimeoutMs, pauseMs: mode.signInPauseMs });
   const agileBase = (domain: string) => fillDomain(mode.agileBaseUrl, domain);
 
   const issueTokens = async (c: Context, account: AccountPayload, grant: string, jti: string) => {
@@ -152,25 +153,9 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
   };
 
   app.get('/authorize', async (c) => {
-    const request = readAuthorizeRequest(c);
-    if (!request || request.client_id !== BRIDGE_CLIENT_ID) {
-      return c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.'));
-    }
-    if (!config.allowedRedirectUris.includes(request.redirect_uri)) {
-      return c.html(authorizeErrorPage('The redirect address is not one the relay allows.'));
-    }
-    const back = new URL(request.redirect_uri);
-    const fail = (error: string, description: string) => {
-      back.searchParams.set('error', error);
-      back.searchParams.set('error_description', description);
-      if (request.state !== undefined) back.searchParams.set('state', request.state);
-      back.searchParams.set('iss', deps.issuer(c));
-      return c.redirect(back.href, 302);
-    };
-    if (request.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.');
-    }
+    const checked = checkAuthorizeRequest(c, BRIDGE_CLIENT_ID, config.allowedRedirectUris, deps.issuer(c));
+    if (!checked.ok) return checked.answer;
+    const { request } = checked;
     const pending = await sealer.seal('request', {
       ru: request.redirect_uri, st: request.state, cc: request.code_challenge, exp: now() + REQUEST_TTL,
     });
@@ -192,6 +177,10 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     }));
     if (!form.ok) return c.html(authorizeErrorPage('This sign-in form was damaged. Close the window and start again.'));
     const { request_id: requestId, api_key: apiKey } = form.value;
+    const client = deps.clientAddress(c);
+    // A client over its share is answered before anything is decrypted: a flood costs the relay as little as can be.
+    const screened = await limits.screen(client).catch(refusedWhenStoreDown);
+    if (screened) return c.html(bridgeSignInPage({ requestId, domain: form.value.domain, email: form.value.email.trim().toLowerCase(), error: screened.problem }));
     const pending = await openAs(sealer, 'request', requestId, Pending);
     if (!pending || !config.allowedRedirectUris.includes(pending.ru)) {
       return c.html(authorizeErrorPage('This sign-in page has expired. Close the window and start again from the extension.'));
@@ -204,27 +193,21 @@ export function bridgeRoutes(config: RelayConfig, mode: BridgeMode, deps: Bridge
     } catch (error) {
       return again(error instanceof AgileDomainError ? error.message : 'Check the domain.');
     }
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
+    if (!isEmailAddress(email)) return again('Enter the email address you sign in to Agile CRM with.', domain);
     if (!apiKey.trim()) return again('Enter your REST API key.', domain);
     if (!/^[\x21-\x7e]+$/.test(email) || !/^[\x21-\x7e]+$/.test(apiKey.trim())) {
       return again('Use the email address and API key exactly as Agile CRM shows them (no spaces or accented letters).', domain);
     }
-    const address = clientAddress(c);
-    const failures = `signin-failures:${domain}:${email}:${address}`;
-    const locked = `signin-locked:${domain}:${email}:${address}`;
-    if ((await deps.store.get(locked)) !== null) return again('Too many wrong keys for this account. Wait ten minutes and try again.', domain);
     // Counted before Agile is called, so parallel attempts cannot slip past the limits.
-    if ((await deps.store.increment(`signin-attempts:${address}`, 600)) > ATTEMPTS_PER_ADDRESS) {
-      return again('Too many sign-in attempts from your network. Wait ten minutes and try again.', domain);
-    }
-    if ((await deps.store.increment(`signin-checks:${Math.floor(Date.now() / 60_000)}`, 120)) > CHECKS_PER_MINUTE) {
-      return again('The sign-in service is busy. Try again in a minute.', domain);
-    }
-    const check = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
-    if (!check.ok) {
-      if (check.rejected && (await deps.store.increment(failures, 600)) >= FAILED_SIGN_INS_ALLOWED) await deps.store.claim(locked, 600);
-      return again(check.problem, domain);
-    }
+    const admitAndCheck = async (): Promise<CredentialCheck | Refusal> => {
+      const admission = await limits.admit({ domain, email }, client);
+      if (!admission.ok) return admission;
+      const checked = await checkAgileCredentials(deps.fetch, `${agileBase(domain)}/dev/api`, email, apiKey.trim(), config.upstreamTimeoutMs);
+      await admission.settle(checked.ok ? 'accepted' : checked.rejected ? 'rejected' : 'failed');
+      return checked;
+    };
+    const check = await admitAndCheck().catch(refusedWhenStoreDown);
+    if (!check.ok) return again(check.problem, domain);
     const code = await sealer.seal('code', {
       d: domain, e: email, k: apiKey.trim(), ru: pending.ru, cc: pending.cc, j: randomToken(16), exp: now() + CODE_TTL,
     });

@@ -3,9 +3,14 @@
  * names on both) and validated once at start-up. Every problem is reported in one message; what only the OAuth
  * provider can answer (its discovery document) is checked by provider.ts and joins the same list.
  */
-import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID, redirectUriProblem } from '../shared/extension-id';
+import {
+  CHROMIUM_REDIRECT, chromiumRedirectUri, extensionOrigin, FIREFOX_INSTALLATION_ORIGIN, FIREFOX_ORIGINS, FIREFOX_REDIRECT, PINNED_EXTENSION_ID,
+  PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem,
+} from '../shared/extension-id';
 import { isSecureUrl } from '../shared/loopback';
+import { PARAMETER_NAME, SCOPE_TOKEN } from '../shared/oauth-syntax';
 import { fromBase64url } from '../shared/random';
+import { parseTrustedProxies, type ClientAddressSettings } from './client-address';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
@@ -56,6 +61,11 @@ export interface BridgeMode {
   agileBaseUrl: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /**
+   * Milliseconds a refused sign-in attempt waits before its answer: a client flooding the form from a fixed number
+   * of connections then sends that many attempts a second, however fast the relay could refuse them. 0 = none.
+   */
+  signInPauseMs: number;
 }
 
 export interface RelayConfig {
@@ -72,6 +82,12 @@ export interface RelayConfig {
    */
   refreshReuseGrace: number;
   mode: OAuthMode | BridgeMode;
+  /** Node only: which forwarded hops to believe when naming the client (Workers use Cloudflare's address). */
+  clientAddress: ClientAddressSettings;
+  /** Node only: `redis://…` or `rediss://…` for a store shared by several relay processes; null = in memory. */
+  storeUrl: string | null;
+  /** Node only: the in-memory store's room, in bytes. */
+  memoryStoreBytes: number;
 }
 
 export type RelayEnv = Record<string, string | undefined>;
@@ -88,10 +104,6 @@ const AGILE = 'https://{domain}.agilecrm.com';
 const list = (value: string | undefined, fallback: string[]): string[] =>
   value?.trim() ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-/** RFC 6749 Appendix A.1: a parameter name. */
-const PARAMETER_NAME = /^[A-Za-z0-9._-]+$/;
 /** OpenID Connect Core §3.1.2.1, plus `create` (OpenID Connect Initiating User Registration). */
 const PROMPT_VALUES = new Set(['login', 'consent', 'select_account', 'create', 'none']);
 /**
@@ -193,11 +205,11 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
     return value.replace(/\/+$/, '');
   };
   const optionalUrl = (name: string): string | null => (given(name) ? url(name) : null);
-  const seconds = (name: string, fallback: number, min = 1): number => {
+  const seconds = (name: string, fallback: number, min = 1, unit = 'seconds'): number => {
     const value = given(name);
     if (!value) return fallback;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of seconds (at least ${min}): ${value}`);
+    if (!Number.isInteger(parsed) || parsed < min) problems.push(`${name} must be a whole number of ${unit} (at least ${min}): ${value}`);
     return parsed;
   };
   const key = (name: string, value: string): Uint8Array => {
@@ -212,26 +224,38 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
   };
 
   const publicUrl = given('RELAY_PUBLIC_URL') ? url('RELAY_PUBLIC_URL') : null;
-  const allowedOrigins = list(env.RELAY_ALLOWED_ORIGINS, [extensionOrigin(PINNED_EXTENSION_ID)]);
+  const allowedRedirectUris = list(env.RELAY_ALLOWED_REDIRECT_URIS, [chromiumRedirectUri(PINNED_EXTENSION_ID), PINNED_FIREFOX_REDIRECT_URI]);
+  const chromiumIds = allowedRedirectUris.flatMap((uri) => CHROMIUM_REDIRECT.exec(uri)?.[1] ?? []);
+  const firefoxRedirect = allowedRedirectUris.some((uri) => FIREFOX_REDIRECT.test(uri));
+  // By default, the origins of the extensions the redirect URIs name: each one exchanges its codes from its own.
+  const allowedOrigins = list(env.RELAY_ALLOWED_ORIGINS, [...chromiumIds.map(extensionOrigin), ...(firefoxRedirect ? [FIREFOX_ORIGINS] : [])]);
   for (const origin of allowedOrigins) {
+    if (origin === FIREFOX_ORIGINS) continue;
     if (/^[a-z-]+:\/\/[^/]+\/$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: an origin has no trailing slash: use ${origin.slice(0, -1)}`);
+    else if (origin.includes('*')) problems.push(`RELAY_ALLOWED_ORIGINS: ${origin}: the only pattern is ${FIREFOX_ORIGINS} (Firefox add-ons); name every other origin exactly.`);
     else if (!/^(chrome-extension|moz-extension|https?):\/\/[^/]+$/.test(origin)) problems.push(`RELAY_ALLOWED_ORIGINS: not an origin: ${origin}`);
     else if (origin.startsWith('chrome-extension://') && !/^chrome-extension:\/\/[a-p]{32}$/.test(origin)) {
       problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} does not name an extension id (32 letters a–p).`);
+    } else if (origin.startsWith('moz-extension://') && !FIREFOX_INSTALLATION_ORIGIN.test(origin)) {
+      problems.push(`RELAY_ALLOWED_ORIGINS: ${origin} is not a Firefox add-on's origin (moz-extension://<uuid>, lower case); for every installation write ${FIREFOX_ORIGINS}.`);
     }
   }
-  const allowedRedirectUris = list(env.RELAY_ALLOWED_REDIRECT_URIS, [chromiumRedirectUri(PINNED_EXTENSION_ID)]);
   for (const uri of allowedRedirectUris) {
     const problem = redirectUriProblem(uri);
-    if (problem) {
-      problems.push(`RELAY_ALLOWED_REDIRECT_URIS: ${problem}`);
-      continue;
-    }
-    // The extension that lands on this redirect URI exchanges the code from its own origin: it must be allowed too.
-    const id = /^https:\/\/([a-p]{32})\.chromiumapp\.org\/$/.exec(uri)?.[1];
-    if (id && !allowedOrigins.includes(extensionOrigin(id))) {
+    if (problem) problems.push(`RELAY_ALLOWED_REDIRECT_URIS: ${problem}`);
+  }
+  for (const id of chromiumIds) {
+    if (!allowedOrigins.includes(extensionOrigin(id))) {
       problems.push(`RELAY_ALLOWED_REDIRECT_URIS names the extension ${id}, but RELAY_ALLOWED_ORIGINS does not allow its origin: add ${extensionOrigin(id)}`);
     }
+  }
+  const firefoxOrigins = allowedOrigins.filter((origin) => origin.startsWith('moz-extension://'));
+  if (firefoxRedirect && firefoxOrigins.length === 0) {
+    problems.push(`RELAY_ALLOWED_REDIRECT_URIS names a Firefox add-on, but RELAY_ALLOWED_ORIGINS allows no Firefox origin: add ${FIREFOX_ORIGINS} (Firefox draws each installation's origin at random).`);
+  }
+  // Any Firefox add-on can send a moz-extension origin: it is worth allowing only for the add-on the relay signs in.
+  if (!firefoxRedirect && firefoxOrigins.length > 0) {
+    problems.push(`RELAY_ALLOWED_ORIGINS allows ${firefoxOrigins.join(', ')}, but RELAY_ALLOWED_REDIRECT_URIS names no Firefox add-on to sign in: add its redirect URI (${PINNED_FIREFOX_REDIRECT_URI} for the pinned one), or remove the Firefox origin.`);
   }
   const upstreamTimeoutMs = seconds('RELAY_UPSTREAM_TIMEOUT', 8) * 1000;
   const refreshReuseGrace = seconds('RELAY_REFRESH_REUSE_GRACE', 30, 0);
@@ -248,14 +272,41 @@ export function readRelayConfig(env: RelayEnv): { config: RelayConfig; problems:
       agileBaseUrl: url('AGILE_BASE_URL', AGILE),
       accessTokenTtl: seconds('RELAY_ACCESS_TOKEN_TTL', 15 * 60),
       refreshTokenTtl: seconds('RELAY_REFRESH_TOKEN_TTL', 30 * 24 * 60 * 60),
+      signInPauseMs: Math.min(seconds('RELAY_SIGN_IN_PAUSE_MS', 1_000, 0, 'milliseconds'), 10_000),
     };
   } else if (modeName === 'oauth') {
     mode = readOAuthMode(env, given, url, optionalUrl, problems);
   } else {
     problems.push(`RELAY_MODE must be oauth or bridge: ${modeName}`);
-    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1 };
+    mode = { kind: 'bridge', sealKey: new Uint8Array(32), previousSealKeys: [], agileBaseUrl: AGILE, accessTokenTtl: 1, refreshTokenTtl: 1, signInPauseMs: 0 };
   }
-  return { config: { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, refreshReuseGrace, mode }, problems };
+
+  const trusted = parseTrustedProxies(env.RELAY_TRUSTED_PROXIES);
+  if (!trusted.ok) problems.push(trusted.problem);
+  const forwardedHeader = env.RELAY_FORWARDED_HEADER?.trim().toLowerCase() || 'x-forwarded-for';
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    problems.push(`RELAY_FORWARDED_HEADER must be x-forwarded-for or forwarded: ${forwardedHeader}`);
+  }
+  const clientAddress: ClientAddressSettings = {
+    trustedProxies: trusted.ok ? trusted.value : null,
+    forwardedHeader: forwardedHeader === 'forwarded' ? 'forwarded' : 'x-forwarded-for',
+  };
+  const storeUrl = env.RELAY_STORE_URL?.trim() || null;
+  if (storeUrl) {
+    let protocol = '';
+    try {
+      protocol = new URL(storeUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') problems.push('RELAY_STORE_URL must be a redis:// or rediss:// URL.');
+  }
+  const memoryStoreBytes = seconds('RELAY_MEMORY_STORE_MB', 64, 1, 'MiB') * 1024 * 1024;
+
+  return {
+    config: { publicUrl, allowedOrigins, allowedRedirectUris, upstreamTimeoutMs, refreshReuseGrace, mode, clientAddress, storeUrl, memoryStoreBytes },
+    problems,
+  };
 }
 
 function readOAuthMode(

@@ -15,13 +15,13 @@
 import { Hono, type Context } from 'hono';
 import * as oauth from 'oauth4webapi';
 import { AgileDomainError, fillDomain, templateNeedsDomain } from '../shared/agile-domain';
+import { fromBase64url } from '../shared/random';
 import type { OAuthMode, RelayConfig } from './config';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
-import { authorizeErrorPage } from './pages';
 import type { Provider } from './provider';
 import { refreshAnswers, type Exchanged, type RelayAnswer } from './refresh-answers';
-import { readAuthorizeRequest, readTokenRequest, RevokeRequest, S256_CHALLENGE } from './requests';
+import { checkAuthorizeRequest, readTokenRequest, RevokeRequest } from './requests';
 import type { RelayStore } from './store';
 
 /** What the Worker entry passes as the app's bindings. */
@@ -57,6 +57,33 @@ function endpoint(template: string, domain: string | undefined): string {
 
 const answer = (status: number, error: string, description: string): RelayAnswer => ({ status, body: { error, error_description: description } });
 
+const MAC_HASHES: ReadonlyMap<unknown, string> = new Map([['HS256', 'SHA-256'], ['HS384', 'SHA-384'], ['HS512', 'SHA-512']]);
+
+/** An ID token whose MAC does not verify with the client secret. */
+class MacSignatureError extends Error {}
+
+/**
+ * An ID token's signature, once oauth4webapi has checked its claims: an asymmetric one by the provider's JWKS
+ * (oauth4webapi), a MAC (HS256/384/512) with the client secret as its key, as OpenID Connect Core §10.1 says —
+ * oauth4webapi leaves those to the caller, who alone holds the secret.
+ */
+async function verifyIdTokenSignature(idToken: string, clientSecret: string, verifyByJwks: () => Promise<void>): Promise<void> {
+  const [header = '', payload = '', signature = ''] = idToken.split('.');
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(new TextDecoder().decode(fromBase64url(header))) as { alg?: unknown }).alg;
+  } catch {
+    alg = undefined;
+  }
+  const hash = MAC_HASHES.get(alg);
+  if (!hash) return verifyByJwks();
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', encoder.encode(clientSecret), { name: 'HMAC', hash }, false, ['verify']);
+  if (!(await crypto.subtle.verify('HMAC', key, fromBase64url(signature) as Uint8Array<ArrayBuffer>, encoder.encode(`${header}.${payload}`)))) {
+    throw new MacSignatureError(`its ID token's ${String(alg)} signature does not verify with the client secret (OAUTH_CLIENT_SECRET)`);
+  }
+}
+
 /** The claim that says who signed in, in the order a rep recognises best. */
 function signedInAs(claims: oauth.IDToken | undefined): string | undefined {
   for (const name of ['email', 'name', 'preferred_username'] as const) {
@@ -69,6 +96,7 @@ function signedInAs(claims: oauth.IDToken | undefined): string | undefined {
 /** Why the relay refused a token answer the provider sent with 200, in words an operator can act on. */
 function refusal(error: unknown, mode: OAuthMode, provider: Provider, hadIdToken: boolean): string {
   if (hadIdToken && provider.issuer === null) return 'it sent an ID token, and without OAUTH_ISSUER the relay cannot check it: set OAUTH_ISSUER';
+  if (error instanceof MacSignatureError) return error.message;
   if (error instanceof oauth.OperationProcessingError) {
     const cause = error.cause as { claim?: string; claims?: Record<string, unknown> } | undefined;
     if (error.code === oauth.JWT_CLAIM_COMPARISON && cause?.claim === 'iss') {
@@ -148,19 +176,22 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
     // Read once: oauth4webapi consumes a copy, and a refused answer's tokens are read from the text to revoke them.
     const text = await response.text().catch(() => '');
     const status = response.status;
-    response = new Response(text, { status, statusText: response.statusText, headers: response.headers });
+    // A 204 or 205 may carry no body, even an empty one.
+    response = new Response(status === 204 || status === 205 ? null : text, { status, statusText: response.statusText, headers: response.headers });
     try {
       const tokens = grant === 'refresh_token'
         ? await oauth.processRefreshTokenResponse(as, client, response)
         : await oauth.processGenericTokenEndpointResponse(as, client, response);
-      if (tokens.id_token) await oauth.validateApplicationLevelSignature(issuer, response, options(provider.jwksUri ?? at.token));
+      if (tokens.id_token) {
+        await verifyIdTokenSignature(tokens.id_token, mode.clientSecret, () => oauth.validateApplicationLevelSignature(issuer, response, options(provider.jwksUri ?? at.token)));
+      }
       const { id_token: _idToken, token_type: tokenType, ...rest } = tokens;
       const user = signedInAs(oauth.getValidatedIdTokenClaims(tokens));
       // oauth4webapi lower-cases token_type; RFC 6750 spells the scheme "Bearer" (either is valid).
       const body = { ...rest, token_type: tokenType === 'bearer' ? 'Bearer' : tokenType, agile_api_base: at.apiBase, agile_web_base: at.webBase };
       return {
         answer: { status: 200, body: { ...body, ...(user ? { agile_user: user } : {}) } },
-        keep: true,
+        keep: tokens.refresh_token !== undefined && tokens.refresh_token !== parameters.refresh_token,
       };
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError) {
@@ -195,25 +226,10 @@ export function oauthProxyRoutes(config: RelayConfig, mode: OAuthMode, deps: Ups
   const keepAlive = (c: Context, work: Promise<unknown>) => (c.env as RelayBindings | undefined)?.waitUntil?.(work);
 
   app.get('/authorize', (c) => {
-    const request = readAuthorizeRequest(c);
-    // Until client and redirect URI are verified, errors are shown, never redirected (RFC 6749 §4.1.2.1).
-    if (!request || request.client_id !== mode.clientId) {
-      return c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.'));
-    }
-    if (!config.allowedRedirectUris.includes(request.redirect_uri)) {
-      return c.html(authorizeErrorPage('The redirect address is not one the relay allows.'));
-    }
-    const back = new URL(request.redirect_uri);
-    const fail = (error: string, description: string) => {
-      back.searchParams.set('error', error);
-      back.searchParams.set('error_description', description);
-      if (request.state !== undefined) back.searchParams.set('state', request.state);
-      return c.redirect(back.href, 302);
-    };
-    if (request.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.');
-    }
+    // The provider answers the rep, and names itself there if it does (RFC 9207): the relay's own errors carry no iss.
+    const checked = checkAuthorizeRequest(c, mode.clientId, config.allowedRedirectUris);
+    if (!checked.ok) return checked.answer;
+    const { request, fail } = checked;
     let upstream: URL;
     try {
       // Every endpoint this sign-in will need is resolved now: a missing domain is said before consent, not after.

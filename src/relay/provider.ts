@@ -1,8 +1,8 @@
 /**
  * OAuth mode's provider: its endpoints, issuer and keys, from the relay's variables and — for whatever they leave
  * out — from the provider's own metadata, found from `OAUTH_ISSUER` by RFC 8414 (`/.well-known/oauth-authorization-server`)
- * and then OpenID Connect Discovery 1.0 (`/.well-known/openid-configuration`). oauth4webapi fetches and checks
- * the document (its `issuer` must be the one configured).
+ * and then OpenID Connect Discovery 1.0 (`/.well-known/openid-configuration`; see `wellKnownPlaces`). oauth4webapi
+ * checks the document (its `issuer` must be the one configured).
  *
  * The Node listener resolves the provider before it listens and refuses to start on any problem; a Worker has no
  * start-up hook, so it resolves on its first request and keeps the answer (worker.ts).
@@ -84,17 +84,12 @@ export async function resolveProvider(mode: OAuthMode, deps: DiscoveryDeps): Pro
 
   const tried: string[] = [];
   let metadata: oauth.AuthorizationServer | null = null;
-  for (const algorithm of ['oauth2', 'oidc'] as const) {
+  for (const place of wellKnownPlaces(issuerUrl)) {
     let response: Response;
     try {
-      response = await oauth.discoveryRequest(issuerUrl, {
-        algorithm,
-        [oauth.customFetch]: deps.fetch,
-        [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:',
-        signal: AbortSignal.timeout(deps.timeoutMs),
-      });
+      response = await deps.fetch(place, { headers: { Accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs) });
     } catch (error) {
-      tried.push(`${wellKnown(issuerUrl, algorithm)}: ${describe(error)}`);
+      tried.push(`${place}: ${describe(error)}`);
       continue;
     }
     try {
@@ -105,10 +100,10 @@ export async function resolveProvider(mode: OAuthMode, deps: DiscoveryDeps): Pro
         const named = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body?.issuer;
         return {
           provider: null,
-          problems: [`OAUTH_ISSUER is ${mode.issuer}, but the provider's metadata at ${response.url || wellKnown(issuerUrl, algorithm)} names its issuer ${String(named)}: set OAUTH_ISSUER=${String(named)} exactly.`],
+          problems: [`OAUTH_ISSUER is ${mode.issuer}, but the provider's metadata at ${place} names its issuer ${String(named)}: set OAUTH_ISSUER=${String(named)} exactly.`],
         };
       }
-      tried.push(`${wellKnown(issuerUrl, algorithm)}: ${response.status === 200 ? describe(error) : `HTTP ${response.status}`}`);
+      tried.push(`${place}: ${response.status === 200 ? describe(error) : `HTTP ${response.status}`}`);
     }
   }
   if (!metadata) {
@@ -165,9 +160,22 @@ export async function resolveProvider(mode: OAuthMode, deps: DiscoveryDeps): Pro
   };
 }
 
-function wellKnown(issuer: URL, algorithm: 'oauth2' | 'oidc'): string {
+/**
+ * Where a provider may publish its metadata, in the order asked: RFC 8414 §3.1 (`/.well-known/oauth-authorization-server`
+ * inserted before the issuer's path), OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration` appended
+ * to it) and, for an issuer with a path, RFC 8414 §5's form of the latter (inserted, as some multi-tenant providers
+ * serve it). Each document is then checked to name exactly this issuer.
+ *
+ * @example wellKnownPlaces(new URL('https://login.example.com/tenant'))
+ * // ['https://login.example.com/.well-known/oauth-authorization-server/tenant',
+ * //  'https://login.example.com/tenant/.well-known/openid-configuration',
+ * //  'https://login.example.com/.well-known/openid-configuration/tenant']
+ */
+export function wellKnownPlaces(issuer: URL): string[] {
   const path = issuer.pathname === '/' ? '' : issuer.pathname.replace(/\/$/, '');
-  return algorithm === 'oauth2'
-    ? `${issuer.origin}/.well-known/oauth-authorization-server${path}`
-    : `${issuer.origin}${path}/.well-known/openid-configuration`;
+  return [
+    `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
+    `${issuer.origin}${path}/.well-known/openid-configuration`,
+    ...(path ? [`${issuer.origin}/.well-known/openid-configuration${path}`] : []),
+  ];
 }

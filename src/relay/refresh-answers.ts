@@ -19,8 +19,10 @@ export interface RelayAnswer {
 }
 
 /**
- * `keep`: the answer is the provider's last word on this refresh token (new tokens, or a refusal), to be given
- * again within the grace period. A transient failure (no answer, a 5xx) is not kept: the next try calls again.
+ * `keep`: the answer is the provider's last word on this refresh token (a rotation, or a refusal), to be given
+ * again within the grace period. A transient failure (no answer, a 5xx) is not kept: the next try calls again; nor
+ * are new tokens from a provider that did not rotate, which takes the same refresh token again without complaint —
+ * kept, they would hand a later refresh the same access token, perhaps the very one it is replacing.
  */
 export interface Exchanged {
   answer: RelayAnswer;
@@ -91,6 +93,16 @@ async function open(key: CryptoKey, sealed: string): Promise<RelayAnswer | null>
   return null;
 }
 
+/**
+ * A kept answer given again `elapsedMs` after the provider's: `expires_in` counts from the answer (RFC 6749 §5.1),
+ * so the copy says what remains of it.
+ */
+function aged(answer: RelayAnswer, elapsedMs: number): RelayAnswer {
+  const expiresIn = answer.body.expires_in;
+  if (typeof expiresIn !== 'number' || elapsedMs < 1000) return answer;
+  return { ...answer, body: { ...answer.body, expires_in: Math.max(0, expiresIn - Math.floor(elapsedMs / 1000)) } };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -124,7 +136,10 @@ export function refreshAnswers(store: RelayStore, options: RefreshAnswersOptions
       const current = await store.get(record);
       const free = current === null || (current.value === RELEASED && !waited);
       if (free && (await store.compareAndSet(record, current?.value ?? null, lease, options.leaseSeconds))) return lead();
-      if (current?.value.startsWith(ANSWER)) return (await open(await key, current.value.slice(ANSWER.length))) ?? options.unavailable;
+      if (current?.value.startsWith(ANSWER)) {
+        const kept = await open(await key, current.value.slice(ANSWER.length));
+        return kept ? aged(kept, Date.now() - current.at) : options.unavailable;
+      }
       if (current?.value === RELEASED && waited) return options.unavailable;
       if (Date.now() > deadline) return options.unavailable;
       await sleep(delay);

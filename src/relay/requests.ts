@@ -4,12 +4,14 @@
  */
 import type { Context } from 'hono';
 import * as v from 'valibot';
+import { CODE_VERIFIER, S256_CHALLENGE } from '../shared/oauth-syntax';
 import { readForm } from './middleware/form-body';
 import { oauthError } from './middleware/oauth-error';
+import { authorizeErrorPage } from './pages';
 
 const Token = v.pipe(v.string(), v.minLength(1, 'is required'), v.maxLength(4096, 'is too long'));
 /** RFC 7636 §4.1: 43–128 characters from the unreserved set. */
-const Verifier = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be a RFC 7636 code_verifier'));
+const Verifier = v.pipe(v.string(), v.regex(CODE_VERIFIER, 'must be a RFC 7636 code_verifier'));
 const Domain = v.optional(v.pipe(v.string(), v.maxLength(253, 'is too long')));
 
 export const CodeGrant = v.object({
@@ -71,10 +73,39 @@ export async function readTokenRequest(c: Context, allowedRedirectUris: readonly
   return request;
 }
 
-/** The query of `GET /authorize`, checked in RFC 6749 §4.1.2.1's order by the caller. */
-export function readAuthorizeRequest(c: Context): AuthorizeRequest | null {
+/**
+ * A checked authorization request, and how to answer it with an error: back at its verified redirect URI. Or the
+ * answer already decided: a page when the client or the redirect URI is not verified, else that error redirect.
+ */
+export type AuthorizeCheck =
+  | { ok: true; request: AuthorizeRequest; fail(error: string, description: string): Response }
+  | { ok: false; answer: Response | Promise<Response> };
+
+/**
+ * Reads `GET /authorize` and checks it in RFC 6749 §4.1.2.1's order: until the client and the redirect URI are
+ * verified, an error is shown on a page, never redirected; after that it goes back to the redirect
+ * URI with `state` (and `iss`, RFC 9207, when the relay names itself). Then `response_type=code` and PKCE S256
+ * (RFC 7636) are required.
+ */
+export function checkAuthorizeRequest(c: Context, clientId: string, allowedRedirectUris: readonly string[], iss?: string): AuthorizeCheck {
   const parsed = v.safeParse(AuthorizeRequest, c.req.query());
-  return parsed.success ? parsed.output : null;
+  if (!parsed.success || parsed.output.client_id !== clientId) {
+    return { ok: false, answer: c.html(authorizeErrorPage('This sign-in link names an application the relay does not serve.')) };
+  }
+  const request = parsed.output;
+  if (!allowedRedirectUris.includes(request.redirect_uri)) return { ok: false, answer: c.html(authorizeErrorPage('The redirect address is not one the relay allows.')) };
+  const fail = (error: string, description: string) => {
+    const back = new URL(request.redirect_uri);
+    back.searchParams.set('error', error);
+    back.searchParams.set('error_description', description);
+    if (request.state !== undefined) back.searchParams.set('state', request.state);
+    if (iss !== undefined) back.searchParams.set('iss', iss);
+    return c.redirect(back.href, 302);
+  };
+  if (request.response_type !== 'code') return { ok: false, answer: fail('unsupported_response_type', 'Only response_type=code is supported.') };
+  if (request.code_challenge_method !== 'S256' || !S256_CHALLENGE.test(request.code_challenge ?? '')) {
+    return { ok: false, answer: fail('invalid_request', 'PKCE with code_challenge_method=S256 is required.') };
+  }
+  return { ok: true, request, fail };
 }
 
-export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;

@@ -6,6 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { createRelay } from './app';
+import { clientKey, parseIp } from './client-address';
 import { loadRelayConfig, RelayConfigError, type RelayEnv } from './config';
 import { durableStore, RelayStoreObject } from './durable-store';
 import type { RelayBindings } from './oauth-proxy';
@@ -37,7 +38,16 @@ async function build(env: Env): Promise<Hono> {
     if (resolved.problems.length > 0) throw new RelayConfigError(resolved.problems);
     provider = resolved.provider ?? undefined;
   }
-  return createRelay(config, { store: durableStore(env.RELAY_STORE), provider, log: (entry) => console.log(JSON.stringify(entry)) });
+  return createRelay(config, {
+    store: durableStore(env.RELAY_STORE),
+    provider,
+    log: (entry) => console.log(JSON.stringify(entry)),
+    // Cloudflare's edge sets CF-Connecting-IP to the connecting client, replacing any a client sent.
+    clientAddress: (c) => {
+      const address = parseIp(c.req.header('cf-connecting-ip') ?? '');
+      return address ? clientKey(address) : null;
+    },
+  });
 }
 
 export default {

@@ -4,9 +4,10 @@
  *   npm run sandbox                         # http://127.0.0.1:8788, demo page at /demo
  *   SANDBOX_PORT=0 npm run sandbox          # any free port
  *
- * The development OAuth client (id `agile-crm-extension-dev`) is registered for the pinned extension id.
+ * The development OAuth client (id `agile-crm-extension-dev`) is registered for the pinned extension in Chromium and
+ * in Firefox.
  */
-import { chromiumRedirectUri, PINNED_EXTENSION_ID } from '../shared/extension-id';
+import { chromiumRedirectUri, PINNED_EXTENSION_ID, PINNED_FIREFOX_REDIRECT_URI } from '../shared/extension-id';
 import { isMain, listen, type Listening } from '../shared/node-listen';
 import { createSandbox } from './app';
 import type { OAuthClient, SandboxOptions, SandboxState } from './state';
@@ -14,7 +15,7 @@ import type { OAuthClient, SandboxOptions, SandboxState } from './state';
 export const DEV_CLIENT: OAuthClient = {
   clientId: 'agile-crm-extension-dev',
   clientSecret: 'dev-secret-not-for-production',
-  redirectUris: [chromiumRedirectUri(PINNED_EXTENSION_ID)],
+  redirectUris: [chromiumRedirectUri(PINNED_EXTENSION_ID), PINNED_FIREFOX_REDIRECT_URI],
 };
 
 export interface SandboxServer extends Listening {

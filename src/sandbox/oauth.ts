@@ -10,6 +10,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { CODE_VERIFIER, S256_CHALLENGE } from '../shared/oauth-syntax';
 import { s256, timingSafeEqual } from '../shared/random';
 import { consentPage, errorPage } from './pages';
 import type { OAuthClient, SandboxState } from './state';
@@ -71,7 +72,7 @@ export function oauthRoutes(state: SandboxState): Hono {
 
   /** Tokens for a grant, with an ID token when `openid` was granted (its nonce only in the code exchange's). */
   const tokenAnswer = async (c: Context, grant: Grant, first: boolean) => {
-    const answer: Record<string, unknown> = { ...state.issueTokens(grant), token_type: 'Bearer', scope: grant.scope };
+    const answer: Record<string, unknown> = { ...state.issueTokens(grant, !first), token_type: 'Bearer', scope: grant.scope };
     const user = state.userByEmail(grant.userEmail);
     if (grant.scope.split(' ').includes('openid') && user) {
       const forgery = state.faults.forgeIdToken;
@@ -101,7 +102,7 @@ export function oauthRoutes(state: SandboxState): Hono {
     if (!q.code_challenge || q.code_challenge_method !== 'S256') {
       return reply('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
     }
-    if (!/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge)) return reply('invalid_request', 'code_challenge is not a S256 challenge.');
+    if (!S256_CHALLENGE.test(q.code_challenge)) return reply('invalid_request', 'code_challenge is not a S256 challenge.');
     const prompt = text(q.prompt).split(' ').filter(Boolean);
     if (prompt.some((value) => !PROMPTS.has(value)) || (prompt.includes('none') && prompt.length > 1)) {
       return reply('invalid_request', 'prompt must be none alone, or any of login, consent, select_account, create.');
@@ -167,7 +168,7 @@ export function oauthRoutes(state: SandboxState): Hono {
       if (!code || code.clientId !== client.clientId) return tokenError(c, 400, 'invalid_grant', 'The authorization code is invalid or expired.');
       if (code.redirectUri !== body.redirect_uri) return tokenError(c, 400, 'invalid_grant', 'redirect_uri does not match the authorization request.');
       const verifier = text(body.code_verifier);
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || (await s256(verifier)) !== code.codeChallenge) {
+      if (!CODE_VERIFIER.test(verifier) || (await s256(verifier)) !== code.codeChallenge) {
         return tokenError(c, 400, 'invalid_grant', 'code_verifier does not match the code_challenge.');
       }
       return c.json(await tokenAnswer(c, state.createGrant(code, client.clientId, code.userEmail, code.scope), true));

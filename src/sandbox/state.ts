@@ -5,7 +5,7 @@
 import { contactEmails, parseContact } from '../shared/contact';
 import { randomToken } from '../shared/random';
 import { createFaults } from './faults';
-import { idTokenSigner, type IdTokenSigner } from './id-token';
+import { idTokenSigner, type IdTokenAlg, type IdTokenSigner } from './id-token';
 import { createSeed, type RawContact, type RawDeal, type RawNote, type RawTask, type SandboxUser, type SeedData } from './seed';
 
 export interface OAuthClient {
@@ -38,13 +38,18 @@ export interface SandboxOptions {
    */
   refreshTokens?: 'always' | 'offline_access' | 'never';
   /**
+   * Whether a refresh rotates the refresh token (the default, RFC 9700 §4.14.2). Off, as many providers run: a
+   * refresh answers without a new refresh token, and the same one works again and again.
+   */
+  rotateRefreshTokens?: boolean;
+  /**
    * What the server publishes about itself: nothing (Agile-style: endpoints are configured by hand), RFC 8414
    * metadata at `/.well-known/oauth-authorization-server`, or OpenID Connect Discovery at
    * `/.well-known/openid-configuration`.
    */
   discovery?: 'none' | 'oauth' | 'openid';
-  /** How ID tokens (issued for the `openid` scope) are signed. */
-  idTokenAlg?: 'RS256' | 'ES256';
+  /** How ID tokens (issued for the `openid` scope) are signed: by the sandbox's key, or a MAC with the client's secret. */
+  idTokenAlg?: IdTokenAlg;
   /** Contacts the account may hold before creating one answers 406. */
   contactLimit?: number;
   seed?: SeedData;
@@ -144,6 +149,7 @@ export function createState(options: SandboxOptions = {}) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     refreshTokenTtl: options.refreshTokenTtl ?? 60 * 60 * 24 * 90,
     refreshReuseGrace: options.refreshReuseGrace ?? 0,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     sendIssuer: options.sendIssuer ?? false,
     requiredScopes: options.requiredScopes ?? [],
     discovery: options.discovery ?? 'none',
@@ -254,17 +260,18 @@ export function createState(options: SandboxOptions = {}) {
       if (code) code.grantId = grant.id;
       return grant;
     },
-    issueTokens(grant: Grant): { access_token: string; refresh_token?: string; expires_in: number } {
+    /** Tokens for a grant; a refresh without rotation issues an access token only. */
+    issueTokens(grant: Grant, refreshing = false): { access_token: string; refresh_token?: string; expires_in: number } {
       const access = randomToken();
       accessTokens.set(access, { grantId: grant.id, expiresAt: nowSeconds() + this.accessTokenTtl });
-      if (!grant.offline) return { access_token: access, expires_in: this.accessTokenTtl };
+      if (!grant.offline || (refreshing && !this.rotateRefreshTokens)) return { access_token: access, expires_in: this.accessTokenTtl };
       const refresh = randomToken();
       refreshTokens.set(refresh, { grantId: grant.id, expiresAt: nowSeconds() + this.refreshTokenTtl });
       return { access_token: access, refresh_token: refresh, expires_in: this.accessTokenTtl };
     },
     /** The ID-token signing key, made at first use (key generation is not free). */
     idTokens(): IdTokenSigner {
-      signer ??= idTokenSigner(this.idTokenAlg);
+      signer ??= idTokenSigner(this.idTokenAlg, (clientId) => this.client(clientId)?.clientSecret ?? '');
       return signer;
     },
     userByEmail(email: string): SandboxUser | null {
@@ -291,12 +298,13 @@ export function createState(options: SandboxOptions = {}) {
     },
     /**
      * Rotation (RFC 9700 §4.14.2): a refresh token works once. Presenting a used one means it leaked or a
-     * client raced itself; either way the whole grant is revoked.
+     * client raced itself; either way the whole grant is revoked. Without rotation, it works until it expires.
      */
     useRefreshToken(token: string, clientId: string): Grant | 'reused' | null {
       const entry = refreshTokens.get(token);
       const grant = live(entry);
       if (!entry || !grant || grant.clientId !== clientId) return null;
+      if (!this.rotateRefreshTokens) return grant;
       if (entry.usedAt !== undefined) {
         this.hit('token.refresh_reused');
         if (this.refreshReuseGrace > 0 && Date.now() - entry.usedAt <= this.refreshReuseGrace * 1000) return grant;

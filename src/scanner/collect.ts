@@ -3,8 +3,8 @@
  * self-contained: no imports, no closures. It only gathers raw candidates; deciding which are people is
  * `findPeople`'s job, in the worker, where it is unit-tested.
  *
- * It reads the whole page: the document, every open shadow root (nested ones too) and every frame whose document
- * this script may touch (same-origin, `srcdoc`, `about:blank`), walking their nodes (`innerText` enters neither
+ * It reads the whole page: the document, every open shadow root (nested ones too) and every frame (or `<object>`)
+ * whose document this script may touch (same-origin, `srcdoc`, `about:blank`), walking their nodes (`innerText` enters neither
  * shadow roots nor frames, and lays out the page to read it). Closed shadow roots and frames of other sites are out
  * of its reach and skipped without an error.
  */
@@ -108,7 +108,9 @@ export function collectPageEmails(): PageScan {
   const BLOCKS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BR', 'BUTTON', 'CAPTION', 'DD', 'DETAILS', 'DIALOG', 'DIV', 'DL',
     'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'IFRAME', 'IMG',
     'LEGEND', 'LI', 'MAIN', 'NAV', 'OL', 'OPTION', 'P', 'PRE', 'SECTION', 'SUMMARY', 'TABLE', 'TBODY', 'TD', 'TFOOT', 'TH', 'THEAD', 'TR', 'UL']);
-  const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-');
+  // Elements of other vocabularies (an XML document's fields, shown by the browser's XML viewer) count as blocks too.
+  const HTML = 'http://www.w3.org/1999/xhtml';
+  const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-') || element.namespaceURI !== HTML;
   /**
    * The text under `root` in document order (hidden text too: a collapsed quote is still on the page), without
    * scripts and styles; and every open shadow root and same-origin frame document met on the way, added to `nested`.
@@ -126,9 +128,9 @@ export function collectPageEmails(): PageScan {
       } else if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
         const element = node as Element;
         if (element.shadowRoot) nested.push(element.shadowRoot);
-        if (element.tagName === 'IFRAME' || element.tagName === 'FRAME') {
+        if (element.tagName === 'IFRAME' || element.tagName === 'FRAME' || element.tagName === 'OBJECT') {
           try {
-            const inner = (element as HTMLIFrameElement).contentDocument;
+            const inner = (element as HTMLIFrameElement | HTMLObjectElement).contentDocument;
             if (inner) nested.push(inner);
           } catch {
             // A frame of another site: not ours to read.

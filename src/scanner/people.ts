@@ -4,7 +4,7 @@
  * one, capped at `limit`. Linear in the size of the page: the one regular expression run over page text
  * (OBFUSCATED) starts with a bracket and has no overlapping quantifiers; the others read one address or name.
  */
-import { emailKey, findAddresses, type AddressMatch } from '../shared/email';
+import { emailKey, findAddresses, withoutBreakHints, type AddressMatch } from '../shared/email';
 import type { PageEmail } from '../shared/messages';
 import type { Candidate } from './collect';
 import { mailtoRecipients } from './mailto';
@@ -88,28 +88,52 @@ function joinsAddress(text: string, start: number, end: number): boolean {
 }
 
 /**
- * The text with bracketed `at`/`dot` that join address characters turned into `@`/`.`, and where those `@` landed,
- * in order; null when no `at` does.
+ * The text with bracketed `at`/`dot` that join address characters turned into `@`/`.` (the spaces around them
+ * dropped), and for each such character, in order: where it landed, and `delta`, what to add to a position after
+ * it to find the same character in `text`. Null when no `at` or `dot` joins anything.
  */
-function deobfuscated(text: string): { text: string; ats: number[] } | null {
+function deobfuscated(text: string): { text: string; replaced: { at: number; delta: number }[] } | null {
   const parts: string[] = [];
-  const ats: number[] = [];
+  const replaced: { at: number; delta: number }[] = [];
   let length = 0;
   let from = 0;
   OBFUSCATED.lastIndex = 0;
   for (let match = OBFUSCATED.exec(text); match; match = OBFUSCATED.exec(text)) {
     if (!joinsAddress(text, match.index, OBFUSCATED.lastIndex)) continue;
-    const at = match[1]!.length === 2;
     let end = match.index;
     while (end > from && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
     const kept = text.slice(from, end);
-    if (at) ats.push(length + kept.length);
-    parts.push(kept, at ? '@' : '.');
-    length += kept.length + 1;
+    parts.push(kept, match[1]!.length === 2 ? '@' : '.');
+    const at = length + kept.length;
+    length = at + 1;
     from = OBFUSCATED.lastIndex;
     while (text[from] === ' ' || text[from] === '\t') from++;
+    replaced.push({ at, delta: from - length });
   }
-  return ats.length > 0 ? { text: parts.join('') + text.slice(from), ats } : null;
+  return replaced.length > 0 ? { text: parts.join('') + text.slice(from), replaced } : null;
+}
+
+/**
+ * The addresses a bracketed `at` or `dot` is part of (`ada [at] example [dot] com`, `ada@example[dot]com`), with
+ * their names and where they stand in `text` (end exclusive). In text order, in one pass.
+ */
+function obfuscatedIn(text: string): { person: PageEmail; start: number; end: number }[] {
+  const variant = deobfuscated(text);
+  if (!variant) return [];
+  const { replaced } = variant;
+  const found: { person: PageEmail; start: number; end: number }[] = [];
+  let next = 0;
+  for (const match of findAddresses(variant.text)) {
+    while (next < replaced.length && replaced[next]!.at < match.start) next++;
+    let last = next;
+    while (last < replaced.length && replaced[last]!.at < match.end) last++;
+    if (last === next) continue;
+    // An address neither starts nor ends with a replaced `@` or `.`: both ends map back by the delta before them.
+    const start = match.start + (next > 0 ? replaced[next - 1]!.delta : 0);
+    const end = match.end + replaced[last - 1]!.delta;
+    found.push({ person: { email: match.address, name: nameBefore(variant.text, match) }, start, end });
+  }
+  return found;
 }
 
 /** The addresses in one candidate with the names the page gives them. */
@@ -118,17 +142,21 @@ function peopleIn(candidate: Candidate): PageEmail[] {
     const recipients = mailtoRecipients(candidate.text);
     return recipients.map((email) => ({ email, name: recipients.length === 1 ? candidate.name : '' }));
   }
-  const found = findAddresses(candidate.text).map((match) => ({ email: match.address, name: nameBefore(candidate.text, match) }));
-  const variant = deobfuscated(candidate.text);
-  if (variant) {
-    // Only addresses whose `@` was a bracketed `at`: the others were found above. Both lists are in text order.
-    let next = 0;
-    for (const match of findAddresses(variant.text)) {
-      const at = match.start + match.address.indexOf('@');
-      while (next < variant.ats.length && variant.ats[next]! < at) next++;
-      if (variant.ats[next] === at) found.push({ email: match.address, name: nameBefore(variant.text, match) });
+  const text = withoutBreakHints(candidate.text);
+  const obfuscated = obfuscatedIn(text);
+  // In page order. An address written partly in the clear (`ada@example.co [dot] uk`) is found whole among the
+  // obfuscated ones, never cut among the others.
+  const found: PageEmail[] = [];
+  let next = 0;
+  for (const match of findAddresses(text)) {
+    for (; next < obfuscated.length && obfuscated[next]!.start < match.end; next++) {
+      if (obfuscated[next]!.end <= match.start) found.push(obfuscated[next]!.person);
+      else break;
     }
+    if (next < obfuscated.length && obfuscated[next]!.start < match.end) continue;
+    found.push({ email: match.address, name: nameBefore(text, match) });
   }
+  found.push(...obfuscated.slice(next).map((entry) => entry.person));
   // A name beside the whole candidate (a Gmail `name` attribute) belongs to its address only when there is one.
   const single = new Set(found.map((person) => emailKey(person.email))).size === 1;
   return found.map((person) => ({ email: person.email, name: person.name || (single ? candidate.name : '') }));

@@ -66,10 +66,17 @@ export const AgileId = v.pipe(
   v.transform(String),
 );
 
-const Num = v.union([
+/** A number, or a string of one (Agile sends both). */
+export const Num = v.union([
   v.number(),
   v.pipe(v.string(), v.regex(/^-?\d+(\.\d+)?$/), v.transform(Number)),
 ]);
+
+/**
+ * A field read when it has a shape it can be read in, and null when not: a field Agile sends in another shape than
+ * usual (`"lead_score": ""`, `"contact_company_id": ""`) is left out, never the whole record.
+ */
+export const lenient = <S extends v.GenericSchema>(schema: S) => v.fallback(v.nullish(schema), null);
 
 const RawProperty = v.object({
   name: v.string(),
@@ -81,16 +88,17 @@ type RawProperty = v.InferOutput<typeof RawProperty>;
 
 const RawOwner = v.object({ id: AgileId, name: v.nullish(v.string()), email: v.nullish(v.string()) });
 
+/** Only the id must be there: without it there is no contact; any other field may be odd and is then left out. */
 const RawContact = v.object({
   id: AgileId,
-  type: v.optional(v.picklist(['PERSON', 'COMPANY']), 'PERSON'),
-  created_time: v.optional(v.nullable(Num)),
-  updated_time: v.optional(v.nullable(Num)),
-  lead_score: v.optional(v.nullable(Num)),
-  star_value: v.optional(v.nullable(Num)),
-  tags: v.optional(v.nullable(v.array(v.unknown()))),
-  properties: v.optional(v.nullable(v.array(v.unknown()))),
-  contact_company_id: v.optional(v.nullable(AgileId)),
+  type: v.fallback(v.optional(v.picklist(['PERSON', 'COMPANY']), 'PERSON'), 'PERSON'),
+  created_time: lenient(Num),
+  updated_time: lenient(Num),
+  lead_score: lenient(Num),
+  star_value: lenient(Num),
+  tags: lenient(v.array(v.unknown())),
+  properties: lenient(v.array(v.unknown())),
+  contact_company_id: lenient(AgileId),
   owner: v.optional(v.nullable(v.unknown())),
 });
 
@@ -178,7 +186,7 @@ function applyProperty(contact: Contact, property: RawProperty): string {
   const text = String(value).trim();
   if (!text) return '';
   const subtype = property.subtype ?? '';
-  if (name in LABELLED) {
+  if (Object.hasOwn(LABELLED, name)) {
     contact[LABELLED[name as keyof typeof LABELLED]].push({ value: text, subtype });
   } else if (name === 'address') {
     contact.address = parseAddress(text);

@@ -17,7 +17,11 @@
  * - comments and display names (RFC 5322 CFWS, `Ada (work) <ada@example.com>`): they are the words around an address,
  *   not the address — the scanner reads names from them;
  * - non-ASCII spaces, punctuation and invisible characters: RFC 6532 would allow any non-ASCII character, but on a
- *   page those end an address rather than belong to it.
+ *   page those end an address rather than belong to it — except that a run of address characters that an
+ *   apostrophe-like joiner or an invisible in-word character (a zero-width joiner, a soft hyphen) ties to a word is
+ *   mid-word, and no address: a match is never a cut of something longer. The scanner reads text without the
+ *   characters pages put inside words only to hint a line break or a hyphen (`withoutBreakHints`), so an address
+ *   holding them is found whole.
  *
  * Limits, in UTF-8 octets (RFC 5321 §4.5.3.1): local part ≤ 64, address ≤ 254 (the 256-octet path without its
  * angle brackets), each domain label ≤ 63.
@@ -39,8 +43,26 @@ const ATEXT_SYMBOLS = "!#$%&'*+-/=?^_`{|}~";
  * punctuation there (`id=ada@example.com`, `sales/ada@example.com`), though an address given whole may hold it.
  */
 const TEXT_LOCAL_SYMBOLS = "._%+-'";
-/** Characters that join two words (`o’connor`, `R&D`): a run of local-part characters right after one is mid-word. */
-const WORD_JOINERS = new Set(['’', 'ʼ', '‘', '&']);
+/**
+ * Invisible characters that stand inside words: zero-width joiner and non-joiner (parts of some scripts' words),
+ * soft hyphen, zero-width space, word joiner, zero-width no-break space. A run of address characters with one
+ * between it and more address characters, on either side, is a cut of something longer.
+ */
+const IN_WORD = new Set([0x200c, 0x200d, 0xad, 0x200b, 0x2060, 0xfeff]);
+/** Characters that join two words before an address (`o’connor`, `R&D`): a run of local-part characters right after one is mid-word. */
+const WORD_JOINERS = new Set([0x2019, 0x2bc, 0x2018, 0x26, ...IN_WORD]);
+/** Soft hyphen, zero-width space, word joiner, zero-width no-break space: line-break and hyphenation hints, invisible. */
+const BREAK_HINTS = /[\u00ad\u200b\u2060\ufeff]/g;
+
+/**
+ * Text as a reader sees it: without the invisible characters pages put inside words only to hint where a line may
+ * break or a hyphen go (`ada@exam\u00adple.com` reads `ada@example.com`). One character class: linear.
+ *
+ * @example withoutBreakHints('ada@exam\u00adple.com') // 'ada@example.com'
+ */
+export function withoutBreakHints(text: string): string {
+  return text.replace(BREAK_HINTS, '');
+}
 const WORD = /^[\p{L}\p{M}\p{N}]$/u;
 const LETTERS = /^[\p{L}\p{M}]+$/u;
 const A_LABEL = /^xn--[a-z0-9-]+$/i;
@@ -160,9 +182,9 @@ function addressAround(text: string, at: number): AddressMatch | null {
   }
   const outside = codePointBefore(text, start);
   if (outside === 64) return null;
-  if (outside !== -1 && WORD_JOINERS.has(String.fromCodePoint(outside))) {
+  if (WORD_JOINERS.has(outside)) {
     const beyond = codePointBefore(text, start - units(outside));
-    if (beyond !== -1 && isWord(beyond)) return null;
+    if (beyond !== -1 && (IN_WORD.has(outside) ? isTextLocal(beyond) : isWord(beyond))) return null;
   }
   // An opening quote or an ellipsis before an address is punctuation, not part of it.
   while (start < at && (text[start] === '.' || text[start] === "'")) start++;
@@ -178,6 +200,10 @@ function addressAround(text: string, at: number): AddressMatch | null {
   }
   const next = text[end];
   if (next === '@' || next === '_') return null;
+  if (IN_WORD.has(next?.codePointAt(0) ?? -1)) {
+    const beyond = text.codePointAt(end + 1);
+    if (beyond !== undefined && isDomainChar(beyond)) return null;
+  }
   // A full stop after an address ends the sentence.
   while (end > at + 1 && text[end - 1] === '.') end--;
   const address = text.slice(start, end);

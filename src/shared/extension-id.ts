@@ -9,6 +9,36 @@ export const extensionOrigin = (id: string): string => `chrome-extension://${id}
 /** What `chrome.identity.getRedirectURL()` answers for that id. */
 export const chromiumRedirectUri = (id: string): string => `https://${id}.chromiumapp.org/`;
 
+/**
+ * The Firefox add-on id, pinned by `browser_specific_settings.gecko.id` in the Firefox build (the AMO listing keeps
+ * it for ever). Firefox's redirect URL is derived from it, so it must never change once reps have signed in.
+ */
+export const FIREFOX_ADDON_ID = 'agile-crm-lookup@example.com';
+
+/** What Firefox's `identity.getRedirectURL()` answers for FIREFOX_ADDON_ID (a unit test checks they agree). */
+export const PINNED_FIREFOX_REDIRECT_URI = 'https://15c58ee28adfecb50b99bc6be9828003df8a7ad9.extensions.allizom.org/';
+
+/**
+ * Firefox's extension pages and background have the origin `moz-extension://<uuid>`, with a uuid Firefox draws at
+ * random for each installation: it cannot be pinned. This pattern in `RELAY_ALLOWED_ORIGINS` lets any of them call
+ * the relay; the relay accepts it only beside a Firefox redirect URI (see README, "Firefox").
+ */
+export const FIREFOX_ORIGINS = 'moz-extension://*';
+
+/** One Firefox installation's origin, as Firefox writes it: `moz-extension://` and a lower-case uuid. */
+export const FIREFOX_INSTALLATION_ORIGIN = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * What Firefox's `identity.getRedirectURL()` answers for an add-on id: `https://<SHA-1 of the id's UTF-8, hex>.
+ * extensions.allizom.org/` (toolkit/components/extensions/parent/ext-identity.js, `computeHash`).
+ *
+ * @example await firefoxRedirectUri('agile-crm-lookup@example.com') // 'https://15c58ee2…a7ad9.extensions.allizom.org/'
+ */
+export async function firefoxRedirectUri(addonId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(addonId)));
+  return `https://${[...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')}.extensions.allizom.org/`;
+}
+
 /** Chrome derives an extension id from its public key: SHA-256, first 16 bytes, hex digits mapped to a–p. */
 export async function extensionIdFromKey(base64Key: string): Promise<string> {
   const der = Uint8Array.from(atob(base64Key), (char) => char.charCodeAt(0));
@@ -18,9 +48,9 @@ export async function extensionIdFromKey(base64Key: string): Promise<string> {
     .join('');
 }
 
-/** What `getRedirectURL()` answers: Chromium from the extension id, Firefox from a SHA-1 hash of the add-on id. */
-const CHROMIUM_REDIRECT = /^https:\/\/[a-p]{32}\.chromiumapp\.org\/$/;
-const FIREFOX_REDIRECT = /^https:\/\/[0-9a-f]{40}\.extensions\.allizom\.org\/$/;
+/** What `getRedirectURL()` answers: Chromium from the extension id (captured), Firefox from a SHA-1 hash of the add-on id. */
+export const CHROMIUM_REDIRECT = /^https:\/\/([a-p]{32})\.chromiumapp\.org\/$/;
+export const FIREFOX_REDIRECT = /^https:\/\/[0-9a-f]{40}\.extensions\.allizom\.org\/$/;
 
 /**
  * Checks a redirect URI against the exact forms browsers produce for `launchWebAuthFlow`:

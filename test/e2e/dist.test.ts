@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DIST } from '../../scripts/extension';
 import { DEV_CLIENT } from '../../src/sandbox/node';
 import { SANDBOX_USERS } from '../../src/sandbox/seed';
+import manifest from '../../manifest.json' with { type: 'json' };
 
 async function files(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -14,12 +15,13 @@ async function files(dir: string): Promise<string[]> {
 }
 
 describe('dist/', () => {
-  it('ships the manifest’s least permissions: nothing added by the build, no CSP override, no exposed files', async () => {
+  it('ships the manifest’s least permissions and its CSP: nothing added or dropped by the build, no exposed files', async () => {
     const built = JSON.parse(await readFile(path.join(DIST, 'manifest.json'), 'utf8'));
     expect(built.permissions.sort()).toEqual(['activeTab', 'contextMenus', 'identity', 'scripting', 'sidePanel', 'storage']);
     expect(built.host_permissions).toEqual(['https://*.agilecrm.com/*', 'http://127.0.0.1/*', 'http://localhost/*']);
     expect(built.optional_host_permissions).toEqual(['https://mail.google.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*']);
-    for (const key of ['content_security_policy', 'web_accessible_resources', 'content_scripts', 'externally_connectable', 'optional_permissions']) {
+    expect(built.content_security_policy).toEqual(manifest.content_security_policy);
+    for (const key of ['web_accessible_resources', 'content_scripts', 'externally_connectable', 'optional_permissions']) {
       expect(built).not.toHaveProperty(key);
     }
   });

@@ -1,6 +1,6 @@
 /**
- * Before any end-to-end test: build the extension exactly as shipped (dev mode would leave a loader in dist/),
- * and find — or install — a Chromium once.
+ * Before any end-to-end test: build the extension exactly as shipped (dev mode would leave a loader in dist/), for
+ * Chromium and for Firefox, and find — or install — a Chromium once.
  */
 import type { TestProject } from 'vitest/node';
 import { build } from 'vite';
@@ -14,5 +14,6 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<void> {
   await build({ logLevel: 'warn' });
+  await build({ mode: 'firefox', logLevel: 'warn' });
   project.provide('browserPath', await findBrowser());
 }

@@ -5,6 +5,8 @@
  * for each kind of page (PDF, browser page, file).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Dialog, Page } from 'puppeteer';
@@ -185,6 +187,28 @@ describe('the right words for each kind of page', () => {
     await popup.waitForSelector('.notice-error');
     expect(await popup.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/Browser pages can’t be read by extensions/);
     await popup.close();
+  });
+
+  it('a page that did not load says so; a view-source: page (which never answers) is off limits, not "busy"', async () => {
+    // A gateway's empty 502: Chrome shows its own error page in the tab.
+    const gateway = http.createServer((_, response) => void response.writeHead(502).end());
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const failed = await clickAction(world.ext, `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/inbox`);
+      await failed.waitForSelector('.notice-error', { timeout: 15_000 });
+      expect(await failed.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/This page didn’t load .*Reload it, or search/);
+      await failed.close();
+    } finally {
+      gateway.close();
+    }
+
+    const started = Date.now();
+    const source = await clickAction(world.ext, `view-source:${world.stack.sandbox.url}/demo`);
+    await source.waitForSelector('.notice-error', { timeout: 15_000 });
+    expect(await source.$eval('.notice-error', (notice) => notice.textContent)).toMatch(/can’t be read by extensions/);
+    expect(await source.$('input[type=search]')).not.toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await source.close();
   });
 
   it('a file:// page is read when file access is on; when it is off, the words say where to turn it on', async () => {

@@ -21,9 +21,12 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
     await sleep(20);
   }
 }
+/** The first notice the popup shows, which must be an error: any other notice fails at once, saying what it was. */
 const errorText = async (popup: Page) => {
-  await popup.waitForSelector('.notice-error', { timeout: 20_000 });
-  return popup.$eval('.notice-error', (notice) => notice.textContent ?? '');
+  const notice = await popup.waitForSelector('.notice', { timeout: 20_000 });
+  const { kind, text } = await notice!.evaluate((element) => ({ kind: element.className, text: element.textContent ?? '' }));
+  expect(`${kind}: ${text}`).toMatch(/^notice notice-error: /);
+  return text;
 };
 
 describe('Agile CRM failing', () => {

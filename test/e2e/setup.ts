@@ -5,7 +5,7 @@
 import type { Page } from 'puppeteer';
 import { inject } from 'vitest';
 import { startDevStack, type DevStack, type DevStackOptions } from '../../scripts/dev-stack';
-import { configure, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+import { closeAfterLookup, configure, launchWithExtension, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
 
 export interface World {
   stack: DevStack;
@@ -19,11 +19,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(options: DevStackOptions & { userDataDir?: string } = {}): Promise<World> {
+export async function createWorld(options: DevStackOptions & { userDataDir?: string; browserArgs?: string[] } = {}): Promise<World> {
   const stack = await startDevStack(options);
   let ext: ExtensionBrowser;
   try {
-    ext = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: options.userDataDir });
+    ext = await launchWithExtension({ executablePath: inject('browserPath'), userDataDir: options.userDataDir, args: options.browserArgs });
     await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
   } catch (error) {
     await stack.close();
@@ -52,13 +52,7 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
         }
       });
       await waitForSignIn(world.ext);
-      // A popup still open goes on to look the page up: let that finish (its answer and cache write), so it cannot
-      // land in the middle of the test that follows (a cleared cache refilled, a queued fault consumed).
-      await popup.waitForFunction(() => {
-        const status = document.querySelector('.status');
-        return !!status && !/Looking up|Refreshing/.test(status.textContent ?? '');
-      }, { timeout: 15_000 }).catch(() => undefined);
-      if (!popup.isClosed()) await popup.close();
+      await closeAfterLookup(popup);
     },
     /** Idempotent; closes whichever browser `world.ext` is now (a test may relaunch it). */
     async close() {

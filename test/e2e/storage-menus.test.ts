@@ -30,39 +30,47 @@ async function addThroughPopup(email: string): Promise<{ popup: Page; said: stri
   return { popup, said: await form.$eval('.notice-ok, .notice-error', (notice) => `${notice.className}: ${notice.textContent}`) };
 }
 
-describe('storage.local at its quota', () => {
-  it('filled by the contact cache: the contact is added, said so, and the cache prunes itself, least recently used first', async () => {
-    const worker = await world.ext.worker();
-    // Entries as the cache writes them, each ~20 kB, until the browser refuses more: the oldest used first.
-    const filled = await worker.evaluate(async () => {
-      const contact = { id: '1', type: 'PERSON', firstName: 'Filler', lastName: '', name: 'Filler', title: 'x'.repeat(20_000), company: '',
-        companyId: '', image: '', emails: [], phones: [], websites: [], address: null, tags: [], leadScore: 0, starValue: 0, owner: null,
-        customFields: [], createdTime: null, updatedTime: null };
-      const now = Date.now();
-      let n = 0;
+/**
+ * Fills `storage.local` to its quota with entries as the contact cache writes them (an older version's cache, each
+ * ~20 kB, the oldest used first), then the last few bytes with padding, so the next write of any size fails.
+ */
+async function fillWithCacheEntries(): Promise<{ bytes: number; quota: number; fillers: number }> {
+  const worker = await world.ext.worker();
+  return worker.evaluate(async () => {
+    const contact = { id: '1', type: 'PERSON', firstName: 'Filler', lastName: '', name: 'Filler', title: 'x'.repeat(20_000), company: '',
+      companyId: '', image: '', emails: [], phones: [], websites: [], address: null, tags: [], leadScore: 0, starValue: 0, owner: null,
+      customFields: [], createdTime: null, updatedTime: null };
+    const now = Date.now();
+    let n = 0;
+    for (;;) {
+      const items: Record<string, unknown> = {};
+      for (let i = 0; i < 20; i++, n++) items[`contact:filler${n}@fill.example`] = { contact, at: now - 1_000, used: now - 10_000_000 + n };
+      try {
+        await chrome.storage.local.set(items);
+      } catch {
+        n -= 20;
+        break;
+      }
+    }
+    const fillers = n;
+    // The last few bytes too, so the next write of any size fails.
+    for (let size = 16_384; size >= 1; size = Math.floor(size / 2)) {
       for (;;) {
-        const items: Record<string, unknown> = {};
-        for (let i = 0; i < 20; i++, n++) items[`contact:filler${n}@fill.example`] = { contact, at: now - 1_000, used: now - 10_000_000 + n };
         try {
-          await chrome.storage.local.set(items);
+          await chrome.storage.local.set({ [`pad${n++}`]: 'x'.repeat(size) });
         } catch {
-          n -= 20;
           break;
         }
       }
-      const fillers = n;
-      // The last few bytes too, so the next write of any size fails.
-      for (let size = 16_384; size >= 1; size = Math.floor(size / 2)) {
-        for (;;) {
-          try {
-            await chrome.storage.local.set({ [`pad${n++}`]: 'x'.repeat(size) });
-          } catch {
-            break;
-          }
-        }
-      }
-      return { bytes: await chrome.storage.local.getBytesInUse(null), quota: chrome.storage.local.QUOTA_BYTES, fillers };
-    });
+    }
+    return { bytes: await chrome.storage.local.getBytesInUse(null), quota: chrome.storage.local.QUOTA_BYTES, fillers };
+  });
+}
+
+describe('storage.local at its quota', () => {
+  it('filled by the contact cache: the contact is added, said so, and the cache prunes itself, least recently used first', async () => {
+    const worker = await world.ext.worker();
+    const filled = await fillWithCacheEntries();
     expect(filled.bytes).toBeGreaterThan(filled.quota - 64);
 
     const email = state().seed.demoUnknownEmails[0]!;
@@ -84,6 +92,53 @@ describe('storage.local at its quota', () => {
     expect(after.fillers.length).toBeGreaterThan(0);
     expect(after.fillers.length).toBeLessThan(filled.fillers);
     expect(Math.min(...after.fillers)).toBe(filled.fillers - after.fillers.length);
+  });
+
+  it('filled by the contact cache: the settings are still saved (the cache makes room); filled by something else: words, not the browser’s', async () => {
+    await fillWithCacheEntries();
+    const options = await world.ext.browser.newPage();
+    await options.goto(`chrome-extension://${world.ext.extensionId}/${world.ext.optionsPath}`);
+    const agile = await options.waitForSelector('#agile');
+    const before = await agile!.evaluate((input) => (input as HTMLInputElement).value);
+    const notice = () => options.evaluate(() => document.querySelector('.live')?.textContent ?? '');
+    /** Types the account and saves; resolves with what the page then says (each answer differs from the one before). */
+    const saveAgile = async (value: string) => {
+      const previous = await notice();
+      await agile!.evaluate((input) => void ((input as HTMLInputElement).value = ''));
+      await agile!.type(value);
+      await options.locator('button[type=submit]').click();
+      await options.waitForFunction((was) => {
+        const now = document.querySelector('.live')?.textContent ?? '';
+        return now !== '' && now !== was;
+      }, { timeout: 15_000 }, previous);
+      return notice();
+    };
+    // A longer account than before: the record grows, and the browser refuses it until the cache gives up room.
+    expect(await saveAgile('a-much-longer-account-name-than-before')).toMatch(/^Saved\./);
+
+    const worker = await world.ext.worker();
+    await worker.evaluate(async () => {
+      for (let size = 1 << 20; size >= 1; size = Math.floor(size / 2)) {
+        for (let n = 0; ; n++) {
+          try {
+            await chrome.storage.local.set({ [`other-${size}-${n}`]: 'y'.repeat(size) });
+          } catch {
+            break;
+          }
+        }
+      }
+    });
+    const said = await saveAgile('an-account-name-longer-still-than-the-one-just-saved');
+    expect(said).toMatch(/storage for this extension is full, so the settings could not be kept\. Clear the cached contacts/);
+    expect(said).not.toMatch(/quota|Resource::/i);
+    await worker.evaluate(async () => {
+      const keys = Object.keys(await chrome.storage.local.get(null)).filter((key) => key.startsWith('other-'));
+      await chrome.storage.local.remove(keys);
+    });
+    expect(await saveAgile(before)).toMatch(/^Saved\./);
+    await options.close();
+    // The changed account signed the rep out.
+    await world.signIn();
   });
 
   it('filled by something else: the contact is still added and said so; the cache write is given up quietly', async () => {

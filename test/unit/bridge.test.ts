@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayEnvFor } from '../../scripts/dev-stack';
 import { BRIDGE_CLIENT_ID } from '../../src/relay/bridge';
 import { createSealer } from '../../src/relay/seal';
+import { FREE_FAILURES } from '../../src/relay/sign-in-limits';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../../src/shared/extension-id';
 import { base64url, fromBase64url, s256 } from '../../src/shared/random';
@@ -51,9 +52,8 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
     });
     return b.request(`/authorize?${query}`);
   }
-  async function submit(b: Bridge, fields: Record<string, string>) {
-    const page = await (await signInPage(b)).text();
-    const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1]!;
+  async function submit(b: Bridge, fields: Record<string, string>, requestId?: string) {
+    requestId ??= /name="request_id" value="([^"]+)"/.exec(await (await signInPage(b)).text())![1]!;
     return b.request('/authorize', {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, domain: sandbox.state.domain, email: user().email, api_key: user().apiKey, ...fields }),
@@ -101,6 +101,14 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       expect(await response.text()).toMatch(/Could not reach 127\.0\.0\.1:9/);
     });
 
+    it.each(['rep', 'rep@localhost', 'rep..x@acme.example', '"rep x"@acme.example', 'rep@acme.example@evil.example', 'rep@@acme.example'])(
+      'refuses the email %j (not an address by shared/email.ts) with words, without asking Agile CRM', async (email) => {
+        const before = apiCalls();
+        const response = await submit(await bridge(), { email });
+        expect(await response.text()).toMatch(/Enter the email address you sign in to Agile CRM with\./);
+        expect(apiCalls()).toBe(before);
+      });
+
     it.each(['evil.com#', 'a.b', '..', 'x@y', '%2e', 'аcme', 'ａｃｍｅ', '', 'a'.repeat(200), 'acme/../x', 'acme:80'])(
       'refuses the domain %j with words on the page', async (domain) => {
         const before = apiCalls();
@@ -110,13 +118,36 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
         expect(apiCalls()).toBe(before);
       });
 
-    it('stops checking keys after ten failures for one account', async () => {
+    it('wrong keys slow down that account from that client: free ones, then a growing wait, in words; then the right key works', { timeout: 30_000 }, async () => {
       const b = await bridge();
       const before = sandbox.state.count('api.unauthorized');
-      for (let i = 0; i < 10; i++) await submit(b, { api_key: `guess-${i}` });
-      const locked = await submit(b, {});
-      expect(await locked.text()).toMatch(/Too many wrong keys for this account/);
-      expect(sandbox.state.count('api.unauthorized') - before).toBe(10);
+      for (let i = 0; i < FREE_FAILURES; i++) expect(await (await submit(b, { api_key: `guess-${i}` })).text()).toMatch(/rejected this email and API key/);
+      const waiting = await submit(b, {});
+      expect(await waiting.text()).toMatch(/Too many wrong keys for this account from your network\. Try again in a second\./);
+      expect(sandbox.state.count('api.unauthorized') - before).toBe(FREE_FAILURES);
+      // The wait is one second after the fifth wrong key: the right key then gets through.
+      const deadline = Date.now() + 10_000;
+      let response = await submit(b, {});
+      while (response.status !== 302 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        response = await submit(b, {});
+      }
+      expect(response.status).toBe(302);
+    });
+
+    it('one check at a time per account and client: 10 tries while one is being checked are one call to Agile CRM', { timeout: 30_000 }, async () => {
+      const b = await bridge();
+      const requestId = /name="request_id" value="([^"]+)"/.exec(await (await signInPage(b)).text())![1]!;
+      const before = apiCalls();
+      // The first check is slow, so the other nine arrive while it runs, even on a busy machine.
+      sandbox.state.faults.latency.api = 2_500;
+      try {
+        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(b, { api_key: `parallel-${i}` }, requestId).then((response) => response.text())));
+        expect(apiCalls() - before).toBe(1);
+        expect(answers.filter((text) => /being checked already/.test(text))).toHaveLength(9);
+      } finally {
+        sandbox.state.faults.latency.api = 0;
+      }
     });
 
     it('shows errors for a foreign client or redirect URI, and requires PKCE', async () => {
@@ -324,6 +355,20 @@ describe.each(RUNTIMES)('bridge mode on %s', (runtime) => {
       const { access_token: token } = await tokens(b);
       const response = await b.request('/agile/contacts/1', { headers: { Origin: 'https://evil.example', Authorization: `Bearer ${token}` } });
       expect(response.status).toBe(403);
+    });
+
+    it('serves a GET without Origin (an extension’s request to a host it has permission for), never a write', async () => {
+      const b = await bridge();
+      const { access_token: token } = await tokens(b);
+      const id = sandbox.state.contactByEmail(sandbox.state.seed.demoKnownEmails[0]!)!.id;
+      const notes = await b.request(`/agile/contacts/${id}/notes`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+      expect(notes.status).toBe(200);
+      expect(notes.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await b.request(`/agile/contacts/${id}/notes`)).status).toBe(401);
+      const write = await b.request('/agile/notes', {
+        method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ subject: 'x', contact_ids: [id] }),
+      });
+      expect(write.status).toBe(403);
     });
 
     it('never logs an API key, a token, a code or an email', async () => {

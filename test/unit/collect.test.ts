@@ -9,10 +9,15 @@ import { collectPageEmails } from '../../src/scanner/collect';
 import { findPeople } from '../../src/scanner/people';
 
 /** A node with just the members the collector's walk reads. */
-interface FakeNode { nodeType: number; tagName?: string; nodeValue?: string; shadowRoot?: null; firstChild: FakeNode | null; nextSibling: FakeNode | null; parentNode: FakeNode | null }
+interface FakeNode { nodeType: number; tagName?: string; namespaceURI?: string | null; nodeValue?: string; shadowRoot?: null; firstChild: FakeNode | null; nextSibling: FakeNode | null; parentNode: FakeNode | null }
 const text = (value: string): FakeNode => ({ nodeType: 3, nodeValue: value, firstChild: null, nextSibling: null, parentNode: null });
+const HTML = 'http://www.w3.org/1999/xhtml';
+/** An HTML element (upper-case name), or one of another vocabulary: an XML document's (`namespace` null). */
 function element(tagName: string, ...children: FakeNode[]): FakeNode {
-  const node: FakeNode = { nodeType: 1, tagName, shadowRoot: null, firstChild: children[0] ?? null, nextSibling: null, parentNode: null };
+  return inNamespace(HTML, tagName, ...children);
+}
+function inNamespace(namespaceURI: string | null, tagName: string, ...children: FakeNode[]): FakeNode {
+  const node: FakeNode = { nodeType: 1, tagName, namespaceURI, shadowRoot: null, firstChild: children[0] ?? null, nextSibling: null, parentNode: null };
   children.forEach((child, i) => Object.assign(child, { parentNode: node, nextSibling: children[i + 1] ?? null }));
   return node;
 }
@@ -47,6 +52,23 @@ describe('collectPageEmails: the walk over the DOM', () => {
       element('TD', text('carol@example.net')), element('X-CARD', text('Dave')),
     ));
     expect(found()).toEqual(['ada@example.com', 'bob@example.org', 'carol@example.net']);
+  });
+
+  it('the fields of an XML document (shown by the browser’s XML viewer) are apart, never run into one address', () => {
+    documentWith(element('BODY', inNamespace(null, 'contact',
+      inNamespace(null, 'email', text('ada@example.com')), inNamespace(null, 'team', text('Sales')),
+    ), inNamespace(null, 'note', text('This XML file does not appear to have any style information.'))));
+    expect(found()).toEqual(['ada@example.com']);
+  });
+
+  it('reads the document of a same-origin frame or <object>', () => {
+    const inner = (address: string) => ({ nodeType: 9, getSelection: () => '', querySelectorAll: () => [], body: element('BODY', text(address)) });
+    documentWith(element('BODY',
+      Object.assign(element('IFRAME'), { contentDocument: inner('ada@example.com') }),
+      Object.assign(element('OBJECT'), { contentDocument: inner('bob@example.org') }),
+      Object.assign(element('IFRAME'), { contentDocument: null }),
+    ));
+    expect(found()).toEqual(['ada@example.com', 'bob@example.org']);
   });
 
   it('walks any depth of nesting without recursion', () => {

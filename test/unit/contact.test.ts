@@ -80,6 +80,21 @@ describe('parseContact', () => {
     expect(() => parseContact({ id: 'abc' })).toThrow(ContactParseError);
   });
 
+  it.each([
+    { lead_score: '' }, { lead_score: 'N/A' }, { star_value: '' }, { created_time: '' }, { updated_time: false }, { tags: 'vip' },
+    { type: 'LEAD' }, { contact_company_id: '' }, { contact_company_id: 'none' },
+  ])('a field in an odd shape (%j) is left out, never the contact: it would read as "not in Agile CRM"', (odd) => {
+    const contact = parseContact({ id: 4, properties: [{ type: 'SYSTEM', name: 'first_name', value: 'Ada' }, { name: 'email', value: 'ada@example.com' }], ...odd });
+    expect(contact).toMatchObject({ id: '4', name: 'Ada', type: 'PERSON', leadScore: 0, starValue: 0, companyId: '', tags: [] });
+    expect(contact.emails).toEqual([{ value: 'ada@example.com', subtype: '' }]);
+  });
+
+  it('a property named like a built-in (valueOf, constructor, toString) is a custom field like any other', () => {
+    const contact = parseContact({ id: 5, properties: [{ name: 'valueOf', value: '!' }, { name: 'constructor', value: 'Bob the Builder' }, { name: 'toString', value: 3 }, { name: 'email', value: 'ada@example.com' }] });
+    expect(contact.customFields).toEqual([{ name: 'valueOf', value: '!' }, { name: 'constructor', value: 'Bob the Builder' }, { name: 'toString', value: 3 }]);
+    expect(contact.emails).toEqual([{ value: 'ada@example.com', subtype: '' }]);
+  });
+
   it('drops tags that are not strings and defaults missing numbers', () => {
     const contact = parseContact({ id: 3, tags: ['a', 5, null, ''], lead_score: null });
     expect(contact.tags).toEqual(['a']);

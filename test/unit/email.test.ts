@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { emailKey, findAddresses, isEmailAddress } from '../../src/shared/email';
+import { emailKey, findAddresses, isEmailAddress, withoutBreakHints } from '../../src/shared/email';
 import { EmailAddress, parseRequest } from '../../src/shared/messages';
-import { findPeople } from '../../src/scanner/people';
+import { findPeople, isPersonAddress } from '../../src/scanner/people';
 
 const found = (text: string) => findAddresses(text).map((match) => match.address);
 
@@ -63,6 +63,16 @@ describe('findAddresses: whole addresses only', () => {
     expect(found("Write to sean.o'connor@example.com today")).toEqual(["sean.o'connor@example.com"]);
     expect(found('Write to sean.o’connor@example.com today')).toEqual([]);
     expect(found('R&D@example.com')).toEqual([]);
+  });
+
+  it('an invisible in-word character (soft hyphen, zero-width space or joiner) never leaves a cut of the address', () => {
+    expect(found('us\u00ader@example.com')).toEqual([]);
+    expect(found('ada@example.co\u200bm')).toEqual([]);
+    expect(found('ada.\u200dlovelace@example.com')).toEqual([]);
+    expect(found('ada@exam\u200cple.com')).toEqual([]);
+    // Beside punctuation or space it is no part of a word: the address stands alone.
+    expect(found('Mail:\u200bada@example.com\u2060, or ada@example.com’s inbox')).toEqual(['ada@example.com', 'ada@example.com']);
+    expect(withoutBreakHints('ada.love\u00adlace@exam\u200bple.co\u2060m\ufeff')).toBe('ada.lovelace@example.com');
   });
 
   it('a run of local-part characters longer than 64 octets is no address, not its last 64', () => {
@@ -154,6 +164,18 @@ describe('properties of the scan', () => {
         expect(WORDISH.test(text[match.start - 1] ?? '')).toBe(false);
       }
     }), { numRuns: 500 });
+  });
+
+  it('an invisible in-word character inside an address: no cut of it is found, and the scanner reads line-break hints through', () => {
+    const mark = fc.constantFrom('\u00ad', '\u200b', '\u2060', '\ufeff', '\u200c', '\u200d');
+    fc.assert(fc.property(address, fc.nat(), mark, separator, (email, at, invisible, sep) => {
+      const index = 1 + (at % (email.length - 1));
+      const text = `x${sep}${email.slice(0, index)}${invisible}${email.slice(index)}${sep}y`;
+      for (const match of findAddresses(text)) expect(email.includes(match.address), `${match.address} cut from ${email}`).toBe(false);
+      const people = findPeople([{ text, name: '', source: 'text' }]).emails.map((person) => person.email);
+      if (invisible !== '\u200c' && invisible !== '\u200d' && isPersonAddress(email)) expect(people).toEqual([email]);
+      for (const person of people) expect(email !== person && email.includes(person)).toBe(false);
+    }), { numRuns: 1_000 });
   });
 
   it('whatever the scanner extracts passes the worker’s schema and is looked up, never set apart', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeals } from '../../src/background/agile-records';
+import { parseDeals, parseNotes, parseTasks } from '../../src/background/agile-records';
 import { companyFromEmail, initials, label, money, relativeTime, safeHttpUrl, splitName, telUrl, websiteLabel } from '../../src/popup/format';
 import { withEdits } from '../../src/popup/lookup-edits';
 import { parseContact } from '../../src/shared/contact';
@@ -63,6 +63,20 @@ describe('what the popup shows', () => {
       { id: 5, name: 'E', expected_value: 'abc' },
     ]);
     expect(deals.map((deal) => [deal.id, deal.value, deal.currency])).toEqual([['1', 120000.5, 'USD'], ['2', 120000.5, 'EUR'], ['3', 5, null], ['4', 5, null], ['5', null, null]]);
+  });
+
+  it('a deal field in an odd shape is left out, never the deal; a blank amount is no amount, not 0', () => {
+    const deals = parseDeals([
+      { id: 6, name: 2024, expected_value: '', probability: '50', milestone: 3, close_date: '' },
+      { id: 7, name: 'G', expected_value: '  ', probability: 'high', close_date: '1767225600' },
+    ]);
+    expect(deals).toEqual([
+      { id: '6', name: '2024', value: null, currency: null, milestone: '3', probability: 50, closeDate: null },
+      { id: '7', name: 'G', value: null, currency: null, milestone: '', probability: null, closeDate: 1767225600 },
+    ]);
+    expect(parseNotes([{ id: 8, created_time: '', subject: 7, description: null }])).toEqual([{ id: '8', createdTime: null, subject: '7', description: '' }]);
+    expect(parseTasks([{ id: 9, subject: 'Call', type: null, is_complete: 'yes', due: 'soon' }]))
+      .toEqual([{ id: '9', subject: 'Call', type: 'OTHER', priority: 'NORMAL', due: null, complete: false }]);
   });
 
   it('derives initials, labels and form defaults', () => {

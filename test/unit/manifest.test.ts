@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import manifest from '../../manifest.json' with { type: 'json' };
+import { AVATAR_SOURCES } from '../../src/popup/avatar-source';
 import { extensionIdFromKey, PINNED_EXTENSION_ID } from '../../src/shared/extension-id';
+
+/** The extension pages' CSP: the avatar allow-list and the manifest name the same image sources. */
+const EXTENSION_PAGES_CSP = `script-src 'self'; object-src 'self'; img-src 'self' data: ${AVATAR_SOURCES.join(' ')}`;
 
 describe('manifest.json', () => {
   it('pins the extension id the relay and sandbox are registered for', async () => {
@@ -17,8 +21,8 @@ describe('manifest.json', () => {
     expect(manifest).not.toHaveProperty('content_scripts');
     expect(manifest).not.toHaveProperty('externally_connectable');
     expect(manifest).not.toHaveProperty('web_accessible_resources');
-    // No CSP override: MV3's default (script-src 'self') is the strictest the extension can run with.
-    expect(manifest).not.toHaveProperty('content_security_policy');
+    // MV3's default scripts policy, plus images only from where Agile CRM serves contacts' pictures.
+    expect(manifest.content_security_policy).toEqual({ extension_pages: EXTENSION_PAGES_CSP });
   });
 
   it('opens the popup from a keyboard shortcut', () => {

@@ -22,6 +22,11 @@ describe('addresses in running text', () => {
     expect(emailsIn(text("Cc: d'angelo@example.com and 'quoted@example.com'"))).toEqual(["d'angelo@example.com", 'quoted@example.com']);
   });
 
+  it('reads through the invisible line-break and hyphenation hints pages put inside words; never cuts at a joiner', () => {
+    expect(emailsIn(text('Write to ada.love\u00adlace@exam\u00adple.com or bob@example.co\u200bm.'))).toEqual(['ada.lovelace@example.com', 'bob@example.com']);
+    expect(emailsIn(text('us\u200der@example.com, ada@exam\u200cple.com'))).toEqual([]);
+  });
+
   it('a local part of 70 characters is no address at all, never its last 64', () => {
     const local = `${'n'.repeat(6)}${'x'.repeat(64)}`;
     expect(emailsIn(text(`From: ${local}@example.com`))).toEqual([]);
@@ -64,6 +69,21 @@ describe('obfuscated addresses, conservatively', () => {
     ['info ( at ) münchen ( dot ) example', 'info@münchen.example'],
   ])('%s → %s', (input, expected) => {
     expect(emailsIn(text(`Contact: ${input}`))).toEqual([expected]);
+  });
+
+  it.each([
+    ['ada@example[dot]com', 'ada@example.com'],
+    ['ada.lovelace@example (dot) co (dot) uk', 'ada.lovelace@example.co.uk'],
+    ['ada [dot] lovelace@example.com', 'ada.lovelace@example.com'],
+    ['ada@example.co [dot] uk', 'ada@example.co.uk'],
+  ])('only the dot hidden: %s → %s, whole, never a cut of it', (input, expected) => {
+    expect(emailsIn(text(`Contact: ${input}.`))).toEqual([expected]);
+  });
+
+  it('obfuscated and plain addresses together, in page order', () => {
+    expect(emailsIn(text('a@example.com, ada [at] example [dot] com, bob@example[dot]org and c@example.com')))
+      .toEqual(['a@example.com', 'ada@example.com', 'bob@example.org', 'c@example.com']);
+    expect(emailsIn(text('Mail me (at) ada@example.com'))).toEqual(['ada@example.com']);
   });
 
   it('keeps the name beside an obfuscated address', () => {

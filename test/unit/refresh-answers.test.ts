@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { refreshAnswers, type Exchanged, type RelayAnswer } from '../../src/relay/refresh-answers';
-import { memoryStore } from '../../src/relay/store';
+import { memoryStore, type RelayStore } from '../../src/relay/store';
 
 const unavailable: RelayAnswer = { status: 502, body: { error: 'temporarily_unavailable' } };
 const ok = (n: number): Exchanged => ({ answer: { status: 200, body: { access_token: `a${n}`, refresh_token: `r${n}` } }, keep: true });
@@ -66,5 +66,22 @@ describe('refresh answers', () => {
     await answers.once('refresh-5', async () => ok(++calls));
     await answers.once('refresh-5', async () => ok(++calls));
     expect(calls).toBe(2);
+  });
+
+  it('a kept answer given again later says what remains of its lifetime: expires_in counts from the provider’s answer', async () => {
+    const store = memoryStore();
+    // The store's records say when they were written: this one, 95.4 s before it is read back.
+    const earlier: RelayStore = { ...store, get: async (key) => {
+      const found = await store.get(key);
+      return found && { ...found, at: found.at - 95_400 };
+    } };
+    const answers = refreshAnswers(earlier, { graceSeconds: 300, leaseSeconds: 5, unavailable });
+    const answer = { status: 200, body: { access_token: 'a', refresh_token: 'r2', expires_in: 3600 } };
+    expect(await answers.once('refresh-6', async () => ({ answer, keep: true }))).toEqual(answer);
+    const again = await answers.once('refresh-6', async () => ok(0));
+    expect(again).toEqual({ status: 200, body: { access_token: 'a', refresh_token: 'r2', expires_in: 3505 } });
+    // A refusal has no lifetime to age.
+    await answers.once('refresh-7', async () => ({ answer: { status: 400, body: { error: 'invalid_grant' } }, keep: true }));
+    expect(await answers.once('refresh-7', async () => ok(0))).toEqual({ status: 400, body: { error: 'invalid_grant' } });
   });
 });

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadRelayConfig, parseAuthorizeParams, parseScope, readRelayConfig, RelayConfigError, type OAuthMode, type RelayEnv } from '../../src/relay/config';
-import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID, redirectUriProblem } from '../../src/shared/extension-id';
+import { originMatcher } from '../../src/relay/middleware/allowed-origin';
+import { chromiumRedirectUri, extensionOrigin, FIREFOX_ORIGINS, PINNED_EXTENSION_ID, PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem } from '../../src/shared/extension-id';
 
 const CLIENT = { OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' };
 const REDIRECT = chromiumRedirectUri(PINNED_EXTENSION_ID);
@@ -48,7 +49,7 @@ describe('redirect URIs: exactly what the browser produces', () => {
 
   it('a redirect URI whose extension may not call the relay (its origin is not allowed) is reported', () => {
     const other = 'a'.repeat(32);
-    expect(problems({ ...CLIENT, RELAY_ALLOWED_REDIRECT_URIS: `${REDIRECT},${chromiumRedirectUri(other)}` })).toEqual([
+    expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: extensionOrigin(PINNED_EXTENSION_ID), RELAY_ALLOWED_REDIRECT_URIS: `${REDIRECT},${chromiumRedirectUri(other)}` })).toEqual([
       `RELAY_ALLOWED_REDIRECT_URIS names the extension ${other}, but RELAY_ALLOWED_ORIGINS does not allow its origin: add chrome-extension://${other}`,
     ]);
   });
@@ -57,7 +58,7 @@ describe('redirect URIs: exactly what the browser produces', () => {
     expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: `${extensionOrigin(PINNED_EXTENSION_ID)}/` })).toContain(
       `RELAY_ALLOWED_ORIGINS: an origin has no trailing slash: use ${extensionOrigin(PINNED_EXTENSION_ID)}`,
     );
-    expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: 'chrome-extension://xyz', RELAY_ALLOWED_REDIRECT_URIS: `https://${'3a'.repeat(20)}.extensions.allizom.org/` }))
+    expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: `chrome-extension://xyz,${FIREFOX_ORIGINS}`, RELAY_ALLOWED_REDIRECT_URIS: `https://${'3a'.repeat(20)}.extensions.allizom.org/` }))
       .toEqual(['RELAY_ALLOWED_ORIGINS: chrome-extension://xyz does not name an extension id (32 letters a–p).']);
   });
 
@@ -72,6 +73,64 @@ describe('redirect URIs: exactly what the browser produces', () => {
       expect(problem === null).toBe(exact);
       if (problem) expect(problem).toMatch(/\S/);
     }), { numRuns: 2_000 });
+  });
+});
+
+describe('Firefox: its redirect URI beside Chromium’s, any installation’s origin only with it', () => {
+  const FIREFOX_ORIGIN = 'moz-extension://3d9b9a4a-1f7c-4a61-9b1a-8a2f0c3e5d11';
+  const config = (env: RelayEnv) => loadRelayConfig({ ...CLIENT, ...env });
+
+  it('by default, the pinned extension in both browsers', () => {
+    expect(config({})).toMatchObject({ allowedOrigins: [extensionOrigin(PINNED_EXTENSION_ID), FIREFOX_ORIGINS], allowedRedirectUris: [REDIRECT, PINNED_FIREFOX_REDIRECT_URI] });
+  });
+
+  it('without RELAY_ALLOWED_ORIGINS, the origins follow the redirect URIs: Chromium alone lets no Firefox add-on in', () => {
+    expect(config({ RELAY_ALLOWED_REDIRECT_URIS: REDIRECT }).allowedOrigins).toEqual([extensionOrigin(PINNED_EXTENSION_ID)]);
+    expect(config({ RELAY_ALLOWED_REDIRECT_URIS: PINNED_FIREFOX_REDIRECT_URI }).allowedOrigins).toEqual([FIREFOX_ORIGINS]);
+  });
+
+  it('a Firefox redirect URI with no Firefox origin allowed is reported with the fix', () => {
+    expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: extensionOrigin(PINNED_EXTENSION_ID) })).toEqual([
+      `RELAY_ALLOWED_REDIRECT_URIS names a Firefox add-on, but RELAY_ALLOWED_ORIGINS allows no Firefox origin: add ${FIREFOX_ORIGINS} (Firefox draws each installation's origin at random).`,
+    ]);
+  });
+
+  it('Firefox origins with no Firefox redirect URI are reported: any add-on could use them, for nothing', () => {
+    for (const origins of [FIREFOX_ORIGINS, FIREFOX_ORIGIN]) {
+      expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: `${extensionOrigin(PINNED_EXTENSION_ID)},${origins}`, RELAY_ALLOWED_REDIRECT_URIS: REDIRECT })).toEqual([
+        `RELAY_ALLOWED_ORIGINS allows ${origins}, but RELAY_ALLOWED_REDIRECT_URIS names no Firefox add-on to sign in: add its redirect URI (${PINNED_FIREFOX_REDIRECT_URI} for the pinned one), or remove the Firefox origin.`,
+      ]);
+    }
+  });
+
+  it('one installation’s origin is accepted as written', () => {
+    expect(problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: FIREFOX_ORIGIN, RELAY_ALLOWED_REDIRECT_URIS: PINNED_FIREFOX_REDIRECT_URI })).toEqual([]);
+  });
+
+  it.each([
+    [FIREFOX_ORIGIN.toUpperCase(), /not an origin: MOZ-EXTENSION:/],
+    ['moz-extension://3D9B9A4A-1F7C-4A61-9B1A-8A2F0C3E5D11', /not a Firefox add-on's origin .* write moz-extension:\/\/\*/],
+    ['moz-extension://agile-crm-lookup@example.com', /not a Firefox add-on's origin/],
+    ['moz-extension://*.example', /the only pattern is moz-extension:\/\/\*/],
+    ['chrome-extension://*', /the only pattern is moz-extension:\/\/\*/],
+    ['https://*.example.com', /the only pattern/],
+    ['*', /the only pattern/],
+  ])('%s is reported', (origin, message) => {
+    const found = problems({ ...CLIENT, RELAY_ALLOWED_ORIGINS: `${extensionOrigin(PINNED_EXTENSION_ID)},${FIREFOX_ORIGINS},${origin}` });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+
+  it('property: an Origin header is let in exactly when listed, or a lower-case installation uuid under moz-extension://*', () => {
+    const uuid = fc.uuid().map((id) => `moz-extension://${id}`);
+    const near = fc.tuple(uuid, fc.constantFrom('', '/', ' ', 'x', ':80'), fc.boolean()).map(([origin, suffix, upper]) => (upper ? origin.toUpperCase() : origin) + suffix);
+    const header = fc.oneof(uuid, near, fc.constant(FIREFOX_ORIGINS), fc.constant(extensionOrigin(PINNED_EXTENSION_ID)), fc.webUrl(), fc.string());
+    fc.assert(fc.property(fc.subarray([extensionOrigin(PINNED_EXTENSION_ID), FIREFOX_ORIGINS, FIREFOX_ORIGIN]), header, (listed, origin) => {
+      const installation = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(origin);
+      const expected = origin !== FIREFOX_ORIGINS && (listed.includes(origin) || (listed.includes(FIREFOX_ORIGINS) && installation));
+      expect(originMatcher(listed)(origin)).toBe(expected);
+    }), { numRuns: 2_000 });
+    expect(originMatcher([FIREFOX_ORIGINS])(undefined)).toBe(false);
   });
 });
 

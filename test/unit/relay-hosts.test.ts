@@ -105,6 +105,13 @@ describe('the proxy’s path list', () => {
     expect(forwardedPath('GET', 'contacts/search/email/a%40b.example')).toBe('contacts/search/email/a%40b.example');
     expect(forwardedPath('GET', 'contacts/search/email/a%40b%2F..%2Fusers')).toBeNull();
     expect(forwardedPath('GET', 'contacts/search/email/%E0%A4%A')).toBeNull();
+    // An address by the one definition (shared/email.ts), as written: Unicode and apostrophes pass, re-encoded.
+    expect(forwardedPath('GET', `contacts/search/email/${encodeURIComponent("sean.o'connor@münchen.example")}`))
+      .toBe(`contacts/search/email/${encodeURIComponent("sean.o'connor@münchen.example")}`);
+    // Not an address, or one with what a server decoding the path twice could read as a separator or an escape.
+    for (const email of ['a@b', 'a..b@example.com', '"a b"@example.com', 'a@b@example.com', 'a%2e%2e%2fx@example.com', 'a/b@example.com', 'a@example.com;x']) {
+      expect(forwardedPath('GET', `contacts/search/email/${encodeURIComponent(email)}`), email).toBeNull();
+    }
     expect(forwardedPath('POST', 'contacts/5629585266009715')).toBeNull();
     expect(forwardedPath('GET', 'contacts/5629585266009715/notes')).toBe('contacts/5629585266009715/notes');
   });

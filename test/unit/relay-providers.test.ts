@@ -36,6 +36,7 @@ interface Tokens {
   agile_web_base: string;
   token_type: string;
   scope?: string;
+  expires_in?: number;
 }
 
 function client(relay: RunningRelay | { url: string }, sandbox: SandboxServer) {
@@ -170,6 +171,18 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
     });
   });
 
+  it('ID tokens MACed with the client secret (HS256, OpenID Connect Core §10.1): checked with it; a forged one refused and revoked', async () => {
+    const mac = await world({ discovery: 'openid', idTokenAlg: 'HS256' }, { OAUTH_SCOPE: 'openid email' });
+    expect(await mac.signIn()).toMatchObject({ agile_user: mac.sandbox.state.users[0]!.email });
+    const code = (await mac.authorize()).get('code')!;
+    const revokedBefore = mac.sandbox.state.count('revoke');
+    mac.sandbox.state.faults.forgeIdToken = 'signature';
+    const response = await mac.exchange(code);
+    expect(response.status).toBe(502);
+    expect((await response.json()).error_description).toMatch(/HS256 signature does not verify with the client secret \(OAUTH_CLIENT_SECRET\)\. The tokens it issued were revoked\.$/);
+    expect(mac.sandbox.state.count('revoke')).toBe(revokedBefore + 1);
+  });
+
   it('an RFC 8414 provider (no OpenID Connect): discovered from its oauth-authorization-server document', async () => {
     const rfc = await world({ discovery: 'oauth' });
     expect(await rfc.metadata()).toMatchObject({ upstream_issuer: rfc.sandbox.url, authorization_response_iss_parameter_supported: false });
@@ -190,7 +203,9 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
       const first = await strict.refresh(token!);
       const again = await strict.refresh(token!);
       expect(first.status).toBe(200);
-      expect(again).toEqual(first);
+      // The same answer, its expires_in counted down by any whole second between the two.
+      expect({ ...again, body: { ...again.body, expires_in: first.body.expires_in } }).toEqual(first);
+      expect(again.body.expires_in).toBeGreaterThanOrEqual(first.body.expires_in! - 5);
       expect(upstream() - before).toBe(1);
       expect(strict.sandbox.state.count('token.refresh_reused')).toBe(0);
       // The chain goes on from the answer both got.
@@ -243,6 +258,20 @@ describe.each(RUNTIMES)('OAuth mode configured by issuer, on %s', (runtime) => {
       expect(failed.status).toBe(502);
       const retried = await strict.refresh(token!);
       expect(retried.status).toBe(200);
+    });
+
+    it('a provider that does not rotate: every refresh reaches it and brings a new access token, nothing is kept', async () => {
+      // Kept, the answer would give a refresh soon after another the same access token — the one that just failed.
+      const steady = await world({ discovery: 'oauth', rotateRefreshTokens: false }, { RELAY_REFRESH_REUSE_GRACE: '30' });
+      const { refresh_token: token } = await steady.signIn();
+      const before = steady.sandbox.state.count('token.refresh_token');
+      const first = await steady.refresh(token!);
+      const second = await steady.refresh(token!);
+      expect(first).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
+      expect(first.body.refresh_token).toBeUndefined();
+      expect(second.status).toBe(200);
+      expect(second.body.access_token).not.toBe(first.body.access_token);
+      expect(steady.sandbox.state.count('token.refresh_token') - before).toBe(2);
     });
 
     it('with RELAY_REFRESH_REUSE_GRACE=0, nothing is kept: strict rotation end to end', async () => {
@@ -330,6 +359,28 @@ describe('discovery problems at start-up (Node)', () => {
     expect(asked).toEqual([]);
   });
 
+  it.each([
+    ['RFC 8414 §3.1, inserted', (path: string) => `/.well-known/oauth-authorization-server${path}`],
+    ['OpenID Connect Discovery, appended', (path: string) => `${path}/.well-known/openid-configuration`],
+    ['RFC 8414 §5, openid-configuration inserted', (path: string) => `/.well-known/openid-configuration${path}`],
+  ])('an issuer with a path (a tenant, a realm) is discovered where it publishes: %s', async (_, where) => {
+    const path = '/realms/acme';
+    const app = new Hono();
+    app.get(where(path), (c) => {
+      const issuer = `${new URL(c.req.url).origin}${path}`;
+      return c.json({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, revocation_endpoint: `${issuer}/revoke`, jwks_uri: `${issuer}/certs` });
+    });
+    const tenant = await listen(app.fetch);
+    try {
+      const mode = loadRelayConfig(byIssuer(sandbox, { OAUTH_ISSUER: `${tenant.url}${path}` })).mode as OAuthMode;
+      const { provider, problems } = await resolveProvider({ ...mode, scope: ['openid'] }, { fetch, timeoutMs: 2_000 });
+      expect(problems).toEqual([]);
+      expect(provider).toMatchObject({ issuer: `${tenant.url}${path}`, tokenEndpoint: `${tenant.url}${path}/token`, jwksUri: `${tenant.url}${path}/certs` });
+    } finally {
+      await tenant.close();
+    }
+  });
+
   it('explicit endpoint variables override what the provider publishes', async () => {
     const relay = await startRelay(byIssuer(sandbox, { OAUTH_AUTHORIZE_URL: `${sandbox.url}/oauth/authorize?tenant=a` }), { port: 0, host: '127.0.0.2' });
     try {
@@ -391,5 +442,19 @@ describe('the refresh-answer cache across relay instances (one store)', () => {
 
   it('relayEnvFor stays an Agile-style provider (no issuer): nothing to discover', () => {
     expect(loadRelayConfig(relayEnvFor('oauth', sandbox.url)).mode).toMatchObject({ issuer: null, tokenUrl: `${sandbox.url}/oauth/token` });
+  });
+});
+
+describe('a provider’s token endpoint answering with no body at all', () => {
+  it.each([204, 205])('%i: the relay says so (502 with words), never fails itself', async (status) => {
+    const relay = createRelay(loadRelayConfig(relayEnvFor('oauth', 'http://127.0.0.1:9')), { fetch: async () => new Response(null, { status }) });
+    const bodies: Record<string, string>[] = [{ grant_type: 'refresh_token', refresh_token: `r-${status}` }, { grant_type: 'authorization_code', code: 'c', code_verifier: VERIFIER, redirect_uri: REDIRECT }];
+    for (const body of bodies) {
+      const response = await relay.request('/token', {
+        method: 'POST', headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body),
+      });
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({ error: 'server_error', error_description: `The sign-in provider answered ${status} without an OAuth error.` });
+    }
   });
 });

@@ -7,12 +7,14 @@ import { relayEnvFor } from '../../scripts/dev-stack';
 import { loadRelayConfig, RelayConfigError } from '../../src/relay/config';
 import { startRelay } from '../../src/relay/node';
 import { DEV_CLIENT, startSandbox, type SandboxServer } from '../../src/sandbox/node';
-import { chromiumRedirectUri, extensionOrigin, PINNED_EXTENSION_ID } from '../../src/shared/extension-id';
+import { chromiumRedirectUri, extensionOrigin, FIREFOX_ORIGINS, PINNED_EXTENSION_ID, PINNED_FIREFOX_REDIRECT_URI } from '../../src/shared/extension-id';
 import { s256 } from '../../src/shared/random';
 import { RUNTIMES, settledLog, startRelayOn, type RunningRelay } from '../relay-runtime';
 
 const ORIGIN = extensionOrigin(PINNED_EXTENSION_ID);
 const REDIRECT = chromiumRedirectUri(PINNED_EXTENSION_ID);
+/** A Firefox installation's origin: a uuid Firefox drew at random. */
+const FIREFOX_ORIGIN = 'moz-extension://3d9b9a4a-1f7c-4a61-9b1a-8a2f0c3e5d11';
 const VERIFIER = 'v'.repeat(50);
 describe('configuration', () => {
   it('refuses to start without the client secret, saying so', () => {
@@ -39,11 +41,11 @@ describe('configuration', () => {
     await relay.close();
   });
 
-  it('defaults to Agile CRM’s endpoints for the account’s domain and the pinned extension', () => {
+  it('defaults to Agile CRM’s endpoints for the account’s domain and the pinned extension, in Chromium and Firefox', () => {
     const config = loadRelayConfig({ OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 's' });
     expect(config.mode).toMatchObject({ authorizeUrl: 'https://{domain}.agilecrm.com/oauth/authorize', tokenUrl: 'https://{domain}.agilecrm.com/oauth/token' });
-    expect(config.allowedOrigins).toEqual([ORIGIN]);
-    expect(config.allowedRedirectUris).toEqual([REDIRECT]);
+    expect(config.allowedOrigins).toEqual([ORIGIN, FIREFOX_ORIGINS]);
+    expect(config.allowedRedirectUris).toEqual([REDIRECT, PINNED_FIREFOX_REDIRECT_URI]);
   });
 });
 
@@ -62,10 +64,10 @@ describe.each(RUNTIMES)('OAuth mode on %s', (runtime) => {
     fetch(`${relay.url}${path}`, { method: 'POST', body, headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
 
   /** A real authorization code from the sandbox, obtained the way the browser would. */
-  async function authorizationCode(): Promise<string> {
+  async function authorizationCode(redirectUri = REDIRECT): Promise<string> {
     const authorize = new URL(`${relay.url}/authorize`);
     for (const [key, value] of Object.entries({
-      response_type: 'code', client_id: DEV_CLIENT.clientId, redirect_uri: REDIRECT, state: 's', code_challenge: await s256(VERIFIER), code_challenge_method: 'S256',
+      response_type: 'code', client_id: DEV_CLIENT.clientId, redirect_uri: redirectUri, state: 's', code_challenge: await s256(VERIFIER), code_challenge_method: 'S256',
     })) authorize.searchParams.set(key, value);
     const toSandbox = await fetch(authorize, { redirect: 'manual' });
     expect(toSandbox.status).toBe(302);
@@ -127,6 +129,9 @@ describe.each(RUNTIMES)('OAuth mode on %s', (runtime) => {
 
   it.each([
     ['an unknown Origin', () => post('/token', 'grant_type=refresh_token&refresh_token=x', { Origin: 'https://evil.example' }), 403, 'access_denied'],
+    ['a Firefox origin that is not an installation’s (the pattern itself)', () => post('/token', 'grant_type=refresh_token&refresh_token=x', { Origin: FIREFOX_ORIGINS }), 403, 'access_denied'],
+    ['a Firefox origin in upper case', () => post('/token', 'grant_type=refresh_token&refresh_token=x', { Origin: FIREFOX_ORIGIN.toUpperCase() }), 403, 'access_denied'],
+    ['a Firefox origin with a path', () => post('/token', 'grant_type=refresh_token&refresh_token=x', { Origin: `${FIREFOX_ORIGIN}/` }), 403, 'access_denied'],
     ['no Origin', () => fetch(`${relay.url}/token`, { method: 'POST', body: 'grant_type=refresh_token&refresh_token=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 403, 'access_denied'],
     ['a redirect URI not on the list', () => post('/token', new URLSearchParams({ grant_type: 'authorization_code', code: 'c', code_verifier: VERIFIER, redirect_uri: 'https://evil.example/' })), 400, 'invalid_request'],
     ['another grant', () => post('/token', 'grant_type=password&username=a&password=b'), 400, 'unsupported_grant_type'],
@@ -151,6 +156,20 @@ describe.each(RUNTIMES)('OAuth mode on %s', (runtime) => {
     const evil = await fetch(`${relay.url}/token`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('a Firefox installation (any uuid) signs in with the pinned Firefox redirect URI: preflight, metadata, code exchange', async () => {
+    const preflight = await fetch(`${relay.url}/token`, { method: 'OPTIONS', headers: { Origin: FIREFOX_ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(FIREFOX_ORIGIN);
+    const metadata = await fetch(`${relay.url}/.well-known/oauth-authorization-server`, { headers: { Origin: FIREFOX_ORIGIN } });
+    expect(metadata.headers.get('access-control-allow-origin')).toBe(FIREFOX_ORIGIN);
+    const exchanged = await post('/token', new URLSearchParams({
+      grant_type: 'authorization_code', code: await authorizationCode(PINNED_FIREFOX_REDIRECT_URI), code_verifier: VERIFIER, redirect_uri: PINNED_FIREFOX_REDIRECT_URI,
+    }), { Origin: FIREFOX_ORIGIN });
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.headers.get('access-control-allow-origin')).toBe(FIREFOX_ORIGIN);
+    expect(await exchanged.json()).toMatchObject({ token_type: 'Bearer', refresh_token: expect.any(String) });
   });
 
   it('authorize: checks client, redirect URI and PKCE before sending the browser upstream', async () => {
