@@ -8,7 +8,7 @@
  * Every draft is read once as the page opens (`loadDrafts`), so forms render with it at once; each is checked as it
  * is read back (storage is a boundary), and one that does not check out is dropped.
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { parseDraft, type Draft } from './drafts-parse';
 
@@ -41,29 +41,35 @@ function store(key: string, draft: Draft | null): void {
 }
 
 /**
- * A form's fields, kept as a draft under `key` as they are typed.
+ * A form's fields, kept as a draft under `key` as they are typed. Changes merge into the latest fields, not the last
+ * render's: two input events before a render (autofill, a paste into several fields, a script) both count.
  *
  * @example const draft = useDraft(`note:${id}`, { subject: '', description: '' });
- * draft.set({ ...draft.fields, subject: 'Call back' }); … draft.failed('Agile CRM is down.'); … draft.clear();
+ * draft.set({ subject: 'Call back' }); … send(draft.current()); … draft.failed('Agile CRM is down.'); … draft.clear();
  */
 export function useDraft<T extends Record<string, string>>(key: string, empty: T) {
   const [draft, setDraft] = useState<{ fields: T; error: string | null }>(() => {
     const kept = drafts.get(key);
     return kept ? { fields: { ...empty, ...kept.fields } as T, error: kept.error } : { fields: empty, error: null };
   });
+  const latest = useRef(draft);
   const save = (next: { fields: T; error: string | null }) => {
+    latest.current = next;
     setDraft(next);
     store(key, next);
   };
   return {
     fields: draft.fields,
+    /** The fields as they are now, for sending: a render may not have caught up with the last input yet. */
+    current: (): T => latest.current.fields,
     /** The error of the last attempt, kept with the draft until it is sent or discarded. */
     error: draft.error,
-    set: (fields: T) => save({ fields, error: draft.error }),
-    failed: (error: string) => save({ fields: draft.fields, error }),
+    set: (changes: Partial<T>) => save({ fields: { ...latest.current.fields, ...changes }, error: latest.current.error }),
+    failed: (error: string) => save({ fields: latest.current.fields, error }),
     /** Sent or discarded: the form empties and the draft goes. */
     clear: () => {
-      setDraft({ fields: empty, error: null });
+      latest.current = { fields: empty, error: null };
+      setDraft(latest.current);
       store(key, null);
     },
   };

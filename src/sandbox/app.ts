@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { apiRoutes } from './api';
 import { faultMiddleware } from './faults';
 import { discoveryRoutes, oauthRoutes } from './oauth';
-import { adversarialPage, formsPage, framedMessage, framesPage, idnPage, largePage, otherOriginFrame, pdfDocument, shadowPage } from './fixtures';
+import { adversarialPage, formsPage, framedMessage, framesPage, idnPage, layoutPage, largePage, otherOriginFrame, pdfDocument, shadowPage } from './fixtures';
 import { gmailPage, outlookPage } from './mail-fixtures';
 import { demoPage, hostilePage, manyEmailsPage, webAppPage } from './pages';
 import { createState, type SandboxOptions, type SandboxState } from './state';
@@ -45,6 +45,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/demo/shadow', (c) => c.html(shadowPage(state.seed)));
   app.get('/demo/forms', (c) => c.html(formsPage(state.seed)));
   app.get('/demo/idn', (c) => c.html(idnPage(state.seed)));
+  app.get('/demo/layout', (c) => c.html(layoutPage(state.seed)));
   app.get('/demo/large', (c) => c.html(largePage(state.seed)));
   app.get('/demo/adversarial', (c) => c.html(adversarialPage(state.seed)));
   // Mail apps' shapes (mail-fixtures.ts): any path under them is the app, which reads its URL as those apps do.

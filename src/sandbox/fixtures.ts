@@ -83,6 +83,25 @@ export function formsPage(seed: SeedData) {
 <p>We met at the office at noon (at the latest), then dot the i’s; the dot-com era is over. Shares of AT&amp;T rose.</p>`);
 }
 
+/**
+ * Addresses beside other words with no space between them in the markup, as CRMs, directories and mail apps lay
+ * out rows: flex and grid cells, inline-blocks, plain adjacent spans after a whole address — each shown apart, so
+ * never one address — and highlighted parts of one address (a search hit, a bold domain), which are one.
+ */
+export function layoutPage(seed: SeedData) {
+  const [first, second, third, fourth, fifth] = seed.demoKnownEmails as [string, string, string, string, string];
+  const [thirdLocal, thirdDomain] = third.split('@') as [string, string];
+  const [fourthLocal, fourthDomain] = fourth.split('@') as [string, string];
+  const [fourthHost, ...fourthRest] = fourthDomain.split('.');
+  return page('Team — layout', html`<h1>Account team</h1>
+<div style="display:flex;gap:8px"><span>Ada Lovelace</span><span>${first}</span><span>Sales</span></div>
+<p><span>${second}</span><span>Sales</span></p>
+<p>Search hits: <mark>${thirdLocal}</mark>@${thirdDomain}</p>
+<p>${fourthLocal}@<b>${fourthHost}</b>.${fourthRest.join('.')}</p>
+<div style="display:grid;grid-template-columns:120px 1fr"><span>Contact</span><span>${fifth}</span></div>
+<p><span style="display:inline-block">Owner</span><span style="display:inline-block">${first}</span></p>`);
+}
+
 /** Two known people, one address Agile CRM has never heard of in punycode, and a Unicode one it has, as written. */
 export function idnPage(seed: SeedData) {
   const [first, second] = seed.demoKnownEmails;

@@ -112,19 +112,78 @@ export function collectPageEmails(): PageScan {
   const HTML = 'http://www.w3.org/1999/xhtml';
   const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-') || element.namespaceURI !== HTML;
   /**
+   * Where an inline element starts or ends, the text holds a seam (a private-use character no page text keeps: it is
+   * taken out of text nodes), one per element, in order with `owners`. Text on both sides of an element boundary
+   * runs together, as it does on screen — `<b>ada</b>@example.com`, `ada@<mark>example</mark>.com` — except where
+   * the page shows two things: `closeSeams` makes a seam a line break when it lies between letters or digits of a
+   * word that holds an `@` and either the elements there are laid out as boxes of their own (a flex or grid item,
+   * a block, an inline-block: `<span>Ada Lovelace</span><span>ada@example.com</span>` in a flex row), or the
+   * address before it is already whole (`<span>ada@example.com</span><span>Sales</span>`: never `…@example.comSales`).
+   * The style is read only at such seams, rarely more than a few per page; everywhere else the seam just goes.
+   */
+  const SEAM = '\uE000';
+  const DOMAIN_DONE = /\.[A-Za-z\u0080-\uffff]{2,}$/;
+  const WORD_REACH = 320;
+  const inWord = (code: number) => alphanumeric(code) || LOCAL_SYMBOLS.has(code) || code === 64;
+  /** The `@` of the word around `at`, looking `step` (−1 back, +1 ahead) at most WORD_REACH characters; or -1. */
+  const wordAt = (text: string, at: number, step: -1 | 1): number => {
+    for (let i = at, n = 0; i >= 0 && i < text.length && n < WORD_REACH; i += step, n++) {
+      const code = text.charCodeAt(i);
+      if (code === 64) return i;
+      if (!inWord(code)) return -1;
+    }
+    return -1;
+  };
+  const boxed = (elements: Element[]) => elements.some((element) => {
+    const display = element.ownerDocument?.defaultView?.getComputedStyle(element).display;
+    return display !== undefined && display !== '' && display !== 'inline' && display !== 'contents';
+  });
+  const splits = (text: string, start: number, end: number, elements: () => Element[]): boolean => {
+    if (!alphanumeric(text.charCodeAt(start - 1)) || !alphanumeric(text.charCodeAt(end))) return false;
+    const before = wordAt(text, start - 1, -1);
+    if (before !== -1 && DOMAIN_DONE.test(text.slice(before + 1, start).replaceAll(SEAM, ''))) return true;
+    return (before !== -1 || wordAt(text, end, 1) !== -1) && boxed(elements());
+  };
+  const closeSeams = (text: string, owners: Element[]): string => {
+    if (owners.length === 0) return text;
+    const out: string[] = [];
+    let from = 0;
+    let owner = 0;
+    for (let start = text.indexOf(SEAM); start !== -1; start = text.indexOf(SEAM, from)) {
+      let end = start;
+      while (text.charCodeAt(end) === 0xe000) end++;
+      const first = owner;
+      owner += end - start;
+      out.push(text.slice(from, start));
+      if (splits(text, start, end, () => owners.slice(first, first + end - start))) out.push('\n');
+      from = end;
+    }
+    out.push(text.slice(from));
+    return out.join('');
+  };
+
+  /**
    * The text under `root` in document order (hidden text too: a collapsed quote is still on the page), without
    * scripts and styles; and every open shadow root and same-origin frame document met on the way, added to `nested`.
    * Iterative, so no depth of nesting can overflow the stack.
    */
   const walk = (root: Node, nested: (Document | ShadowRoot)[]): string => {
     const parts: string[] = [];
+    const owners: Element[] = [];
+    const seam = (element: Element) => {
+      // <wbr> only says where a line may break: an address written across one is one address.
+      if (element.tagName === 'WBR') return;
+      parts.push(SEAM);
+      owners.push(element);
+    };
     let size = 0;
     let node: Node | null = root.firstChild;
     while (node) {
       let inside = false;
       if (node.nodeType === Node.TEXT_NODE) {
-        if (size < budget.text) parts.push(node.nodeValue ?? '');
-        size += node.nodeValue?.length ?? 0;
+        const value = node.nodeValue ?? '';
+        if (size < budget.text) parts.push(value.includes(SEAM) ? value.replaceAll(SEAM, '') : value);
+        size += value.length;
       } else if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
         const element = node as Element;
         if (element.shadowRoot) nested.push(element.shadowRoot);
@@ -137,6 +196,7 @@ export function collectPageEmails(): PageScan {
           }
         }
         if (isBlock(element)) parts.push('\n');
+        else seam(element);
         inside = element.firstChild !== null;
       }
       if (inside) {
@@ -145,7 +205,10 @@ export function collectPageEmails(): PageScan {
       }
       // Leave this node, and each ancestor whose last child it was.
       while (node && node !== root) {
-        if (node.nodeType === Node.ELEMENT_NODE && isBlock(node as Element)) parts.push('\n');
+        if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
+          if (isBlock(node as Element)) parts.push('\n');
+          else seam(node as Element);
+        }
         if (node.nextSibling) {
           node = node.nextSibling;
           break;
@@ -154,7 +217,7 @@ export function collectPageEmails(): PageScan {
       }
       if (node === root) break;
     }
-    return parts.join('');
+    return closeSeams(parts.join(''), owners);
   };
 
   const roots: (Document | ShadowRoot)[] = [document];

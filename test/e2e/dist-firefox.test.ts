@@ -31,7 +31,11 @@ describe('dist-firefox/', () => {
   it('is the Chrome build’s extension: the same permissions, the add-on id pinned, an event page that exists', async () => {
     const [firefox, chrome] = [await manifestOf(DIST_FIREFOX), await manifestOf(DIST)];
     expect(firefox.browser_specific_settings.gecko).toMatchObject({ id: FIREFOX_ADDON_ID, strict_min_version: FIREFOX_MIN_VERSION });
-    expect(firefox.permissions).toEqual(chrome.permissions);
+    // All of Chrome's but `sidePanel`, which Firefox does not know: its side panel is the sidebar.
+    expect(firefox.permissions).toEqual(chrome.permissions.filter((permission: string) => permission !== 'sidePanel'));
+    expect(firefox.optional_host_permissions).toEqual(chrome.optional_host_permissions);
+    expect(firefox.sidebar_action.default_panel).toBe(chrome.side_panel.default_path);
+    await expect(readFile(path.join(DIST_FIREFOX, firefox.sidebar_action.default_panel), 'utf8')).resolves.toMatch(/<script/);
     expect(firefox.host_permissions).toEqual(chrome.host_permissions);
     expect(firefox.commands).toEqual(chrome.commands);
     expect(firefox).not.toHaveProperty('key');

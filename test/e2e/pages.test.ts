@@ -60,6 +60,16 @@ describe('whole addresses, and one that cannot be used never hides the rest', ()
   });
 });
 
+describe('where the page puts no space', () => {
+  it('flex and grid cells, inline-blocks and adjacent spans after a whole address are apart; a highlighted part of one address is not', async () => {
+    const popup = await popupOn('/demo/layout');
+    expect((await cardNames(popup)).sort()).toEqual(threadNames().sort());
+    // Not "Lovelace…@…", "…Sales", "Contact…" or "Owner…": nothing merged, so nothing is missing.
+    expect(await missing(popup)).toEqual([]);
+    await popup.close();
+  });
+});
+
 describe('the whole page: frames and shadow roots', () => {
   it('reads same-origin frames (a src frame, a srcdoc frame inside it, an about:blank frame) and skips another origin’s silently', async () => {
     const popup = await popupOn('/demo/frames');

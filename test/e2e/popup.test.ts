@@ -192,6 +192,30 @@ describe('quick actions', () => {
 });
 
 describe('what the rep typed and did stays put', () => {
+  it('fields filled all at once, before a render (autofill, a script), and submitted at once: every field reaches Agile CRM', async () => {
+    const contact = contactFor(state().seed.demoKnownEmails[4]!);
+    const popup = await world.popup();
+    const article = (await card(popup, contact.name))!;
+    await (await article.$('::-p-aria(Add task[role="button"])'))!.click();
+    await article.waitForSelector('form[aria-label="Add a task"] input');
+    // One task of the page: three input events, then the submit, with no render in between.
+    await article.$eval('form[aria-label="Add a task"]', (form) => {
+      const [subject, day] = [form.querySelector('input:not([type=date])') as HTMLInputElement, form.querySelector('input[type=date]') as HTMLInputElement];
+      const priority = form.querySelectorAll('select')[1] as HTMLSelectElement;
+      subject.value = 'Autofilled follow-up';
+      subject.dispatchEvent(new Event('input', { bubbles: true }));
+      day.value = '2031-05-06';
+      day.dispatchEvent(new Event('input', { bubbles: true }));
+      priority.value = 'HIGH';
+      priority.dispatchEvent(new Event('change', { bubbles: true }));
+      (form as HTMLFormElement).requestSubmit();
+    });
+    await article.waitForSelector('form[aria-label="Add a task"] .notice-ok');
+    const task = state().tasksOf(contact.id).find((one) => one.subject === 'Autofilled follow-up');
+    expect(task).toMatchObject({ priority_type: 'HIGH' });
+    expect(new Date(task!.due * 1000).getFullYear()).toBe(2031);
+  });
+
   it('a half-written note survives opening another panel and coming back', async () => {
     const contact = contactFor(state().seed.demoKnownEmails[3]!);
     const popup = await world.popup();

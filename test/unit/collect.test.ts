@@ -71,6 +71,59 @@ describe('collectPageEmails: the walk over the DOM', () => {
     expect(found()).toEqual(['ada@example.com', 'bob@example.org']);
   });
 
+  it('an address never runs into the word of the next element: a whole address ends at the element (any case, any word)', () => {
+    for (const word of ['Sales', 'sales', 'VP', 'x1', 'Über']) {
+      documentWith(element('BODY', element('P', element('SPAN', text('ada@example.com')), element('SPAN', text(word)))));
+      expect(found()).toEqual(['ada@example.com']);
+      documentWith(element('BODY', element('P', text('bob@mail.example.org'), element('I', text(word)))));
+      expect(found()).toEqual(['bob@mail.example.org']);
+    }
+  });
+
+  it('parts of one address in inline elements are one address: a highlight, a bold domain, a <wbr>', () => {
+    const cases: [FakeNode[], string][] = [
+      [[element('MARK', text('ada')), text('.lovelace@example.com')], 'ada.lovelace@example.com'],
+      [[text('ada@'), element('B', text('example')), text('.com')], 'ada@example.com'],
+      [[text('ada@exa'), element('B', text('mple')), text('.com')], 'ada@example.com'],
+      [[text('ada@example.'), element('EM', text('com'))], 'ada@example.com'],
+      [[text('ada@exam'), element('WBR'), text('ple.co.uk')], 'ada@example.co.uk'],
+      [[element('SPAN', text('Ada')), text(' '), element('SPAN', text('ada@example.com'))], 'ada@example.com'],
+    ];
+    for (const [children, address] of cases) {
+      documentWith(element('BODY', element('P', ...children)));
+      expect(found()).toEqual([address]);
+    }
+  });
+
+  it('elements laid out as boxes of their own (flex and grid items, inline-blocks) are apart, on either side of the @', () => {
+    const box = (display: string, value: string) => Object.assign(element('SPAN', text(value)), {
+      ownerDocument: { defaultView: { getComputedStyle: () => ({ display }) } },
+    });
+    for (const display of ['block', 'inline-block', 'flex', 'table-cell', 'list-item']) {
+      documentWith(element('BODY', element('DIV', box(display, 'Lovelace'), box(display, 'ada@example.org'), box(display, 'sales'))));
+      expect(found()).toEqual(['ada@example.org']);
+      documentWith(element('BODY', element('DIV', text('Owner'), box(display, 'bob@example.org'))));
+      expect(found()).toEqual(['bob@example.org']);
+    }
+    // Inline boxes run together, as they do on screen.
+    documentWith(element('BODY', element('DIV', box('inline', 'Lovelace'), box('inline', 'ada@example.org'))));
+    expect(found()).toEqual(['Lovelaceada@example.org']);
+  });
+
+  it('property: an address cut anywhere by inline elements is found whole, unless a cut follows an already whole domain', () => {
+    const label = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
+    fc.assert(fc.property(label, label, fc.stringMatching(/^[a-z]{2,6}$/), fc.uniqueArray(fc.nat(40), { maxLength: 4 }), (local, host, tld, cuts) => {
+      const address = `${local}@${host}.${tld}`;
+      const at = [...new Set(cuts.map((cut) => cut % address.length).filter((cut) => cut > 0))].sort((a, b) => a - b);
+      const pieces = [0, ...at].map((start, i) => address.slice(start, at[i] ?? address.length));
+      documentWith(element('BODY', element('P', ...pieces.map((piece, i) => (i % 2 ? element('B', text(piece)) : text(piece))))));
+      const cutAfterWhole = at.some((cut) => /\.[a-z]{2,}$/.test(address.slice(local.length + 1, cut)) && cut < address.length);
+      if (!cutAfterWhole) expect(found()).toEqual([address]);
+      // (toContain would test `instanceof Node`, which these fake nodes' `Node` is not.)
+      else expect(found().includes(address)).toBe(false);
+    }));
+  });
+
   it('walks any depth of nesting without recursion', () => {
     let deepest = element('SPAN', text('ada@example.com'));
     for (let depth = 0; depth < 200_000; depth++) deepest = element(depth % 2 ? 'DIV' : 'SPAN', deepest);

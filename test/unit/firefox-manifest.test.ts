@@ -12,10 +12,13 @@ import { lintFirefox } from '../../scripts/firefox-lint';
 import { FIREFOX_MIN_VERSION, firefoxManifest, firefoxOnlyPages, type ChromeManifest } from '../../scripts/firefox-manifest';
 import { FIREFOX_ADDON_ID, firefoxRedirectUri, PINNED_FIREFOX_REDIRECT_URI, redirectUriProblem } from '../../src/shared/extension-id';
 
-/** manifest.json as the side-panel work makes it: a panel page, its permission, mail sites to ask for at run time. */
+/** manifest.json's permissions that Firefox knows: all but Chrome's `sidePanel`. */
+const firefoxPermissions = manifest.permissions.filter((permission) => permission !== 'sidePanel');
+
+/** A manifest with a side panel of another path and other mail sites: the transform reads them, not fixed names. */
 const withSidePanel: ChromeManifest = {
   ...manifest,
-  permissions: [...manifest.permissions, 'sidePanel'],
+  permissions: [...firefoxPermissions, 'sidePanel'],
   side_panel: { default_path: 'src/panel/index.html' },
   optional_host_permissions: ['https://mail.google.com/*', 'https://outlook.office.com/*'],
 };
@@ -31,15 +34,16 @@ describe('the pinned Firefox add-on id', () => {
 });
 
 describe('firefoxManifest', () => {
-  it('manifest.json as it is: an event page, the id pinned, nothing Chrome-only, everything else unchanged', () => {
+  it('manifest.json as it is: an event page, the id pinned, the side panel a sidebar, nothing Chrome-only, everything else unchanged', () => {
     const firefox = firefoxManifest(manifest);
     expect(firefox.background).toEqual({ scripts: ['src/background/index.ts'], type: 'module' });
     expect(firefox.browser_specific_settings.gecko).toMatchObject({ id: FIREFOX_ADDON_ID, strict_min_version: FIREFOX_MIN_VERSION });
-    for (const key of ['key', 'minimum_chrome_version', 'side_panel', 'sidebar_action']) expect(firefox).not.toHaveProperty(key);
-    expect(firefox.permissions).toEqual(manifest.permissions);
-    const { key: _key, minimum_chrome_version: _minimum, background: _background, ...shared } = manifest;
+    for (const key of ['key', 'minimum_chrome_version', 'side_panel']) expect(firefox).not.toHaveProperty(key);
+    expect(firefox.permissions).toEqual(firefoxPermissions);
+    expect(firefox.sidebar_action).toMatchObject({ default_panel: manifest.side_panel.default_path, open_at_install: false });
+    const { key: _key, minimum_chrome_version: _minimum, background: _background, side_panel: _panel, permissions: _permissions, ...shared } = manifest;
     expect(firefox).toMatchObject(shared);
-    expect(firefoxOnlyPages(firefox)).toEqual({});
+    expect(firefoxOnlyPages(firefox)).toEqual({ sidebar: manifest.side_panel.default_path });
   });
 
   it('with a side panel: Firefox’s sidebar, closed at install, the sidePanel permission dropped, optional hosts kept', () => {
@@ -48,7 +52,7 @@ describe('firefoxManifest', () => {
       default_panel: 'src/panel/index.html', default_title: manifest.action.default_title, default_icon: manifest.action.default_icon, open_at_install: false,
     });
     expect(firefox).not.toHaveProperty('side_panel');
-    expect(firefox.permissions).toEqual(manifest.permissions);
+    expect(firefox.permissions).toEqual(firefoxPermissions);
     expect(firefox.optional_host_permissions).toEqual(withSidePanel.optional_host_permissions);
     expect(firefoxOnlyPages(firefox)).toEqual({ sidebar: 'src/panel/index.html' });
   });

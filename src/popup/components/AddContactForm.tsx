@@ -15,9 +15,12 @@ export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded
   const prefilled = { ...splitName(person.name), company: companyFromEmail(person.email), title: '', phone: '', tags: '' };
   const draft = useDraft(contactDraftKey(person.email), prefilled);
   const { fields } = draft;
-  const set = (name: keyof typeof fields) => (event: Event) => draft.set({ ...fields, [name]: (event.currentTarget as HTMLInputElement).value });
+  const set = (name: keyof typeof fields) => (event: Event) => draft.set({ [name]: (event.currentTarget as HTMLInputElement).value });
   const action = useAction(
-    () => send({ type: 'addContact', contact: { ...fields, email: person.email, tags: fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean) } }),
+    () => {
+      const now = draft.current();
+      return send({ type: 'addContact', contact: { ...now, email: person.email, tags: now.tags.split(',').map((tag) => tag.trim()).filter(Boolean) } });
+    },
     (contact) => `${contact.name} was added to Agile CRM.`,
     (error) => draft.failed(error.message),
   );

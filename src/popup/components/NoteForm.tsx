@@ -8,7 +8,7 @@ import { DraftStatus } from './DraftStatus';
 export function NoteForm({ id }: { id: string }) {
   const draft = useDraft(`note:${id}`, { subject: '', description: '' });
   const { subject, description } = draft.fields;
-  const action = useAction(() => send({ type: 'addNote', id, subject, description }), () => 'Note added.', (error) => draft.failed(error.message));
+  const action = useAction(() => send({ type: 'addNote', id, ...draft.current() }), () => 'Note added.', (error) => draft.failed(error.message));
   const submit = async (event: Event) => {
     event.preventDefault();
     if (await action.run()) draft.clear();
@@ -17,11 +17,11 @@ export function NoteForm({ id }: { id: string }) {
     <form class="form" onSubmit={submit} aria-label="Add a note">
       <label class="field">
         <span>Subject</span>
-        <input value={subject} required maxLength={500} onInput={(event) => draft.set({ ...draft.fields, subject: event.currentTarget.value })} />
+        <input value={subject} required maxLength={500} onInput={(event) => draft.set({ subject: event.currentTarget.value })} />
       </label>
       <label class="field">
         <span>Note</span>
-        <textarea rows={3} value={description} maxLength={20000} onInput={(event) => draft.set({ ...draft.fields, description: event.currentTarget.value })} />
+        <textarea rows={3} value={description} maxLength={20000} onInput={(event) => draft.set({ description: event.currentTarget.value })} />
       </label>
       <button type="submit" class="btn btn-primary" aria-disabled={action.busy}>
         {action.busy ? 'Saving…' : 'Save note'}

@@ -27,7 +27,7 @@ export function TagEditor({ contact, onChange }: { contact: Contact; onChange(co
   };
   const add = (event: Event) => {
     event.preventDefault();
-    const tags = draft.split(',').map((tag) => tag.trim()).filter(Boolean);
+    const tags = kept.current().tags.split(',').map((tag) => tag.trim()).filter(Boolean);
     if (tags.length > 0) void apply(tags, 'add');
   };
   return (

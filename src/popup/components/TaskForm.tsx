@@ -22,9 +22,13 @@ export function TaskForm({ id }: { id: string }) {
   // A draft is read back from storage: only known values reach Agile CRM.
   const type = pick<TaskType>(draft.fields.type, TASK_TYPES, 'FOLLOW_UP');
   const priority = pick<TaskPriority>(draft.fields.priority, TASK_PRIORITIES, 'NORMAL');
-  const set = (name: keyof typeof draft.fields) => (event: Event) => draft.set({ ...draft.fields, [name]: (event.currentTarget as HTMLInputElement).value });
+  const set = (name: keyof typeof draft.fields) => (event: Event) => draft.set({ [name]: (event.currentTarget as HTMLInputElement).value });
   const action = useAction(
-    () => send({ type: 'addTask', id, task: { subject, type, priority, due: Math.floor(new Date(`${day}T09:00`).getTime() / 1000) } }),
+    () => {
+      const now = draft.current();
+      const task = { subject: now.subject, type: pick<TaskType>(now.type, TASK_TYPES, 'FOLLOW_UP'), priority: pick<TaskPriority>(now.priority, TASK_PRIORITIES, 'NORMAL') };
+      return send({ type: 'addTask', id, task: { ...task, due: Math.floor(new Date(`${now.day}T09:00`).getTime() / 1000) } });
+    },
     (task) => `Task added${task.due !== null ? `, due ${shortDate(task.due)}` : ''}.`,
     (error) => draft.failed(error.message),
   );
