@@ -108,15 +108,32 @@ function inWords(ms: number): string {
   return minutes <= 90 ? `in ${minutes} minutes` : 'later';
 }
 
+/** The `error_description` of an OAuth-shaped error body (`{ error, error_description }`), at most 300 characters; else null. */
+function relayRefusal(body: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { error, error_description: description } = parsed as Record<string, unknown>;
+    return typeof error === 'string' && typeof description === 'string' && description.trim() ? description.trim().slice(0, 300) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Agile's own words for a 400 are usually the best explanation; keep them short and plain. */
 async function failureFor(response: Response, call: Call, retryAfterMs: number | null): Promise<AppError> {
-  const text = (await response.text().catch(() => '')).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const raw = await response.text().catch(() => '');
+  const text = raw.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
   if (response.status === 400 && /duplicate/i.test(text)) {
     return new AppError('duplicate', 'A contact with this email address is already in Agile CRM.');
   }
   if (response.status === 406) return new AppError('limit', 'Your Agile CRM plan’s contact limit is reached, so the contact was not added.');
   if (response.status === 400) return new AppError('bad_input', text ? `Agile CRM refused this: ${text}` : 'Agile CRM refused this request.');
-  if (response.status === 403) return new AppError('rejected', 'Your Agile CRM user is not allowed to do this.');
+  if (response.status === 403) {
+    // The relay refuses in OAuth's shape (RFC 6749 §5.2), with words for the rep; Agile CRM's own 403 is a page.
+    const relay = relayRefusal(raw);
+    return new AppError('rejected', relay ? `The relay refused this: ${relay}` : 'Your Agile CRM user is not allowed to do this.');
+  }
   if (response.status === 404) return new AppError('not_found', call.notFound);
   if (response.status === 429) return new AppError('rate_limited', `Agile CRM is busy. Try again ${retryAfterMs === null ? 'in a minute' : inWords(retryAfterMs)}.`);
   if (response.status >= 500) return new AppError('server', `Agile CRM is having trouble (error ${response.status}). Try again in a moment.`);

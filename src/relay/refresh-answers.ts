@@ -10,7 +10,7 @@
  * and opens the answer; the relay needs no key of its own.
  */
 import { base64url, fromBase64url, randomToken } from '../shared/random';
-import type { RelayStore } from './store';
+import { CACHE_PREFIX, type RelayStore } from './store';
 
 /** The relay's answer to a token request: an HTTP status and a JSON body. */
 export interface RelayAnswer {
@@ -149,7 +149,7 @@ export function refreshAnswers(store: RelayStore, options: RefreshAnswersOptions
   return {
     async once(refreshToken, exchange) {
       if (options.graceSeconds <= 0) return (await exchange()).answer;
-      const record = `refresh-answer:${base64url(await derive(refreshToken, 'record'))}`;
+      const record = `${CACHE_PREFIX}refresh-answer:${base64url(await derive(refreshToken, 'record'))}`;
       const joined = inFlight.get(record);
       if (joined) return joined;
       // The key is needed only once there is an answer to seal or open; deriving it overlaps the calls before.

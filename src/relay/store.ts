@@ -37,6 +37,14 @@ export interface RelayStore {
 export const LIMIT_PREFIX = 'limit:';
 
 /**
+ * Keys under this prefix are a cache of answers (refresh-answers.ts): kept so that a retried refresh is answered
+ * without asking the provider again. Anyone may send a refresh token, known or not, and each makes one, so a bounded
+ * store gives them a budget of their own and drops the oldest first: a flood of made-up tokens can then cost a
+ * retry one more call to the provider, never a 503 for everyone, and never a revocation or a used code.
+ */
+export const CACHE_PREFIX = 'cache:';
+
+/**
  * The store cannot answer (Redis unreachable or timing out, the memory store full of records): the request fails
  * with 503 and these words, and nothing is assumed — no code is treated as unused, no token as unrevoked.
  */
@@ -93,7 +101,7 @@ export function storeOver(entries: EntryMap, now: () => number = Date.now): Rela
 }
 
 export interface MemoryStoreOptions {
-  /** Room for records and rate-limit state together, in bytes (estimated); records get 3/4 of it. Default 64 MiB. */
+  /** Room for everything, in bytes (estimated): 60 % for records, 20 % for rate-limit state, 20 % for the answer cache. Default 64 MiB. */
   maxBytes?: number;
   now?: () => number;
 }
@@ -101,6 +109,7 @@ export interface MemoryStoreOptions {
 export interface MemoryStoreUsage {
   records: { entries: number; bytes: number };
   limits: { entries: number; bytes: number };
+  cache: { entries: number; bytes: number };
 }
 
 export interface MemoryStore extends RelayStore {
@@ -183,15 +192,17 @@ function budget(limit: number, evict: boolean, now: () => number) {
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  const records = budget(Math.floor(maxBytes * 0.75), false, now);
-  const limits = budget(Math.floor(maxBytes * 0.25), true, now);
-  const of = (key: string) => (key.startsWith(LIMIT_PREFIX) ? limits : records);
+  const records = budget(Math.floor(maxBytes * 0.6), false, now);
+  const limits = budget(Math.floor(maxBytes * 0.2), true, now);
+  const cache = budget(Math.floor(maxBytes * 0.2), true, now);
+  const of = (key: string) => (key.startsWith(LIMIT_PREFIX) ? limits : key.startsWith(CACHE_PREFIX) ? cache : records);
   const store = storeOver({ read: (key) => of(key).read(key), write: (key, entry) => of(key).write(key, entry) }, now);
   return {
     ...store,
     usage: () => ({
       records: { entries: records.map.size, bytes: records.bytes() },
       limits: { entries: limits.map.size, bytes: limits.bytes() },
+      cache: { entries: cache.map.size, bytes: cache.bytes() },
     }),
   };
 }

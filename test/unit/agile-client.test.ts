@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAgileClient, parseRetryAfter, type AgileClientOptions } from '../../src/background/agile-client';
+import { Hono } from 'hono';
+import { allowedOrigin } from '../../src/relay/middleware/allowed-origin';
 import { startSandbox, type SandboxServer } from '../../src/sandbox/node';
 import { AppError } from '../../src/shared/errors';
 
@@ -197,6 +199,19 @@ describe('authorization', () => {
   it('a second 401 after refreshing means the sign-in is gone', async () => {
     const agile = createAgileClient({ getAccessToken: async () => ({ token: 'never-valid', apiBase: `${sandbox.url}/dev/api` }) });
     await expect(agile.findByEmail(known()[0]!)).rejects.toMatchObject({ code: 'signed_out' });
+  });
+
+  it('a 403 from the relay (an origin it does not serve) is said in the relay’s words; Agile CRM’s own 403 is about the user', async () => {
+    const relay = new Hono().use('*', allowedOrigin(['chrome-extension://abcdefghijklmnopabcdefghijklmnop'])).all('*', (c) => c.json({}));
+    const viaRelay = createAgileClient({
+      getAccessToken: async () => ({ token, apiBase: 'https://relay.example/agile' }),
+      fetch: async (input, init) => relay.request(String(input), { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), Origin: 'chrome-extension://otherotherotherotherotherotherot' } }),
+    });
+    await expect(viaRelay.search('ada')).rejects.toMatchObject({
+      code: 'rejected', message: expect.stringMatching(/^The relay refused this: This relay does not serve chrome-extension:\/\/other.*RELAY_ALLOWED_ORIGINS/),
+    });
+    const agile = client({ fetch: async () => new Response('<html><body><h1>403 Forbidden</h1></body></html>', { status: 403 }) }).agile;
+    await expect(agile.search('ada')).rejects.toMatchObject({ code: 'rejected', message: 'Your Agile CRM user is not allowed to do this.' });
   });
 
   it('an unreachable Agile CRM is said in words', async () => {

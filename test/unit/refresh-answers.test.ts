@@ -85,3 +85,26 @@ describe('refresh answers', () => {
     expect(await answers.once('refresh-7', async () => ok(0))).toEqual({ status: 400, body: { error: 'invalid_grant' } });
   });
 });
+
+describe('refresh answers in a bounded memory store', () => {
+  it('a flood of made-up refresh tokens (each answered invalid_grant) never fills the security records: revocations and codes still fit', { timeout: 60_000 }, async () => {
+    const store = memoryStore({ maxBytes: 256 * 1024 });
+    const answers = refreshAnswers(store, { graceSeconds: 30, leaseSeconds: 5, unavailable });
+    const refused: Exchanged = { answer: { status: 400, body: { error: 'invalid_grant' } }, keep: true };
+    for (let i = 0; i < 5_000; i++) expect((await answers.once(`made-up-${i}`, async () => refused)).status).toBe(400);
+    const usage = store.usage();
+    expect(usage.records.entries).toBe(0);
+    expect(usage.cache.bytes).toBeLessThanOrEqual(0.2 * 256 * 1024);
+    expect(await store.claim('revoked:session-1', 3_600)).toBe(true);
+    // A rep's refresh right after the flood is still answered once, to concurrent callers alike.
+    let calls = 0;
+    const exchange = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return ok(calls);
+    };
+    const both = await Promise.all([answers.once('real', exchange), answers.once('real', exchange)]);
+    expect(calls).toBe(1);
+    expect(both[0]).toEqual(both[1]);
+  });
+});

@@ -38,7 +38,9 @@ export function allowedOrigin(origins: readonly string[]): MiddlewareHandler {
     const origin = c.req.header('origin');
     if (!origin && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
     if (!origin || !allowed(origin)) {
-      return oauthError(c, 403, 'access_denied', 'This origin may not use the relay.');
+      return oauthError(c, 403, 'access_denied', origin
+        ? `This relay does not serve ${origin.slice(0, 100)}: its operator can add that origin to RELAY_ALLOWED_ORIGINS.`
+        : 'This relay serves only the extension (the request had no Origin).');
     }
     if (c.req.method === 'OPTIONS') {
       return c.body(null, 204, {
