@@ -30,6 +30,9 @@ export const loadDrafts: Promise<void> = (async () => {
   }
 })().catch(() => undefined);
 
+/** The draft key of the add-contact form for an address. */
+export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;
+
 /** Whether a draft is kept under `key` (a card opens the form that holds one). */
 export const hasDraft = (key: string): boolean => drafts.has(key);
 

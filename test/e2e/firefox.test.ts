@@ -59,6 +59,8 @@ const press = (view: ExtensionView, name: string, label: string) => view.evaluat
  * as a rep's Enter comes after the popup has taken in what was typed.
  */
 const fillAndSubmit = async (view: ExtensionView, formSelector: string, values: string[]) => {
+  // A card's forms load on first use (src/popup/lazy.tsx).
+  await view.waitFor(({ document }, css) => (document.querySelector(css) ? true : null), { args: [formSelector], what: formSelector });
   await view.evaluate((popupWindow, selector, texts) => {
     const form = popupWindow.document.querySelector<HTMLFormElement>(selector);
     if (!form) throw new Error(`No form ${selector}`);

@@ -1,14 +1,12 @@
 import type { Contact } from '../../shared/contact';
 import type { PageEmail } from '../../shared/messages';
 import { send } from '../send';
-import { useDraft } from '../drafts';
+import { contactDraftKey, useDraft } from '../drafts';
 import { companyFromEmail, splitName } from '../format';
 import { useAction } from '../use-action';
 import { ActionStatus } from './ActionStatus';
 import { DraftStatus } from './DraftStatus';
 
-/** The draft key of the add-contact form for an address. */
-export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;
 
 /** Adds an email that is not in Agile CRM, prefilled with what the page says about it; a draft until added. */
 export function AddContactForm({ person, onAdded }: { person: PageEmail; onAdded(contact: Contact): void }) {

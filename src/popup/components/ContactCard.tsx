@@ -3,10 +3,7 @@ import type { Contact, CustomField } from '../../shared/contact';
 import { hasDraft } from '../drafts';
 import { contactUrl, formatAddress, label, safeHttpUrl, shortDate, telUrl, websiteLabel } from '../format';
 import { Avatar } from './Avatar';
-import { ContactDetails } from './ContactDetails';
-import { NoteForm } from './NoteForm';
-import { TagEditor } from './TagEditor';
-import { TaskForm } from './TaskForm';
+import { ContactDetails, NoteForm, TagEditor, TaskForm } from '../lazy';
 
 type Panel = 'details' | 'note' | 'tags' | 'task' | null;
 

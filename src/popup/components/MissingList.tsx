@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { Contact } from '../../shared/contact';
 import type { PageEmail } from '../../shared/messages';
-import { hasDraft } from '../drafts';
-import { AddContactForm, contactDraftKey } from './AddContactForm';
+import { contactDraftKey, hasDraft } from '../drafts';
+import { AddContactForm } from '../lazy';
 
 /** The page's addresses that are not in Agile CRM, each one click from being added. */
 export function MissingList({ people, onAdded }: { people: PageEmail[]; onAdded(contact: Contact): void }) {
