@@ -33,6 +33,8 @@ export interface LaunchOptions {
   dist?: string;
   /** Extra Chromium flags (a test maps host names to loopback servers with --host-resolver-rules). */
   args?: string[];
+  /** An X display (scripts/xvfb.ts) to run on with a window, for what headless Chromium cannot show: its prompts. */
+  display?: string;
 }
 
 /** @example const ext = await launchWithExtension(); const worker = await ext.worker(); */
@@ -42,10 +44,11 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
   const executablePath = options.executablePath ?? (await findBrowser());
   const temporary = !options.userDataDir;
   const userDataDir = options.userDataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'agile-crm-profile-')));
-  const headless = options.headless ?? true;
+  const headless = options.display ? false : (options.headless ?? true);
   const browser = await puppeteer.launch({
     executablePath,
     headless,
+    ...(options.display ? { env: { ...process.env, DISPLAY: options.display } } : {}),
     pipe: true,
     enableExtensions: true,
     userDataDir,
@@ -209,9 +212,10 @@ export async function dumpStorage(ext: ExtensionBrowser): Promise<string> {
 
 /**
  * Launches the extension holding `origins` of its `optional_host_permissions`, as a rep's accepted permission prompt
- * leaves it. Chrome's prompt cannot be answered under automation (the `permissions.request` promise stays pending in
- * headless Chromium; `--apps-gallery-install-auto-confirm-for-tests` does not answer it; CDP has no method for
- * extension permissions; `developerPrivate.addHostPermission` does not grant optional hosts). So a copy of the build
+ * leaves it, headless. Headless Chromium never shows the prompt (the `permissions.request` promise stays pending;
+ * `--apps-gallery-install-auto-confirm-for-tests` does not answer it; CDP has no method for extension permissions;
+ * `developerPrivate.addHostPermission` does not grant optional hosts) — test/e2e/permission-prompt.test.ts answers it
+ * with a window on Xvfb and real key presses, which is slower, so the tests that need sites granted start here: a copy of the build
  * is installed with them as host permissions, then reloaded with the shipped manifest, where they are optional
  * permissions the extension holds: `permissions.contains` says so, and `permissions.remove` gives them back.
  */

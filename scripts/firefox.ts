@@ -15,15 +15,14 @@
  * - Keyboard shortcuts are the browser window's, which BiDi's synthesized keys never reach (headless or not). With
  *   `display: true` Firefox runs in a private Xvfb server and `pressKeys` sends real X key events with xdotool.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import type { Settings } from '../src/shared/settings';
 import { FIREFOX_ADDON_ID } from '../src/shared/extension-id';
+import { pressXKeys, startXvfb } from './xvfb';
 
 export const DIST_FIREFOX = path.resolve(import.meta.dirname, '..', 'dist-firefox');
 
@@ -44,22 +43,6 @@ export function findFirefox(): string {
   return found;
 }
 
-const run = promisify(execFile);
-
-/** A private X server for a Firefox with a window: Xvfb picks a free display and tells it on the given descriptor. */
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  const display = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    xvfb.once('error', (error) => reject(new Error(`Xvfb could not start (${error.message}). Install it: sudo apt-get install -y xvfb xdotool`)));
-    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before giving a display.`)));
-    xvfb.stdio[3]!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(`:${text.trim()}`);
-    });
-  });
-  return { display, process: xvfb };
-}
 
 /** A handle on a page Firefox does not expose over BiDi (the background page, the popup): functions run in the helper tab and get its window. */
 export interface ExtensionView {
@@ -136,7 +119,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
   let browser: Browser | null = null;
   const close = async () => {
     await browser?.close().catch(() => undefined);
-    xvfb?.process.kill();
+    xvfb?.stop();
     await rm(profile, { recursive: true, force: true });
   };
   try {
@@ -267,11 +250,6 @@ export function dumpFirefoxStorage(ext: FirefoxExtension): Promise<string> {
  */
 export async function pressKeys(ext: FirefoxExtension, page: Page, keys: string): Promise<void> {
   if (!ext.display) throw new Error('pressKeys needs Firefox on a display: launchFirefox({ display: true }).');
-  const env = { ...process.env, DISPLAY: ext.display };
   await page.bringToFront();
-  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--class', 'firefox'], { env }).catch((error: Error) => {
-    throw new Error(`xdotool found no Firefox window (${error.message}). Install it: sudo apt-get install -y xdotool`);
-  });
-  for (const window of stdout.trim().split('\n')) await run('xdotool', ['windowfocus', '--sync', window], { env });
-  await run('xdotool', ['key', '--clearmodifiers', keys], { env });
+  await pressXKeys(ext.display, [keys], 'firefox');
 }

@@ -6,10 +6,10 @@
  * restart and the panel moving on; a failed write stays with its error; revoking a site in Options stops following it;
  * a site not granted is never read without a click.
  *
- * Chrome's permission prompt cannot be answered under automation (scripts/extension.ts's `launchWithGrantedHosts`
- * says what was tried): the two granted sites are held the way an accepted prompt leaves them, and Options revokes
- * one with `permissions.remove`. The test checks that a click on "Follow" does ask (Chrome's prompt takes
- * the focus and the popup closes, as it does for a rep), and nothing more of the prompt.
+ * Headless Chromium never shows its permission prompt (permission-prompt.test.ts answers it for real, with a window on
+ * Xvfb): here the two granted sites are held the way an accepted prompt leaves them (scripts/extension.ts's
+ * `launchWithGrantedHosts`), and Options revokes one with `permissions.remove`. This file checks that a click on
+ * "Follow" does ask (Chrome's prompt takes the focus and the popup closes, as it does for a rep).
  */
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,7 +209,8 @@ describe('least privilege', () => {
     const listedInPopup = await popup.$$eval('article.card .name, .missing-who .muted', (items) => items.length);
     expect(listedInPopup).toBe(thread.expected.length);
     // Chrome's prompt takes the focus, which closes the popup (as it does for the rep: the worker's
-    // permissions.onAdded then starts following, not the popup). The prompt itself cannot be answered here.
+    // permissions.onAdded then starts following, not the popup). Headless, the prompt is never shown or answered:
+    // permission-prompt.test.ts answers it.
     const closed = new Promise<void>((resolve) => popup.once('close', () => resolve()));
     await popup.locator('::-p-aria(Follow outlook.live.com[role="button"])').click();
     await closed;
