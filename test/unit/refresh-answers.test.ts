@@ -53,9 +53,11 @@ describe('refresh answers', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       return { answer: { status: 504, body: { error: 'temporarily_unavailable' } }, keep: false };
     };
-    const [first, waiting] = await Promise.all([answers.once('refresh-4', failing), other.once('refresh-4', failing)]);
-    expect(first.status).toBe(504);
-    expect(waiting).toEqual(unavailable);
+    // Which of the two takes the lease is a race (each first derives the record's key with WebCrypto, answered from
+    // a thread pool): the one that called gets the provider's failure, the one that waited the relay's own.
+    const both = await Promise.all([answers.once('refresh-4', failing), other.once('refresh-4', failing)]);
+    expect(both.map((answer) => answer.status).sort()).toEqual([502, 504]);
+    expect(both.find((answer) => answer.status === 502)).toEqual(unavailable);
     expect(calls).toBe(1);
     expect(await other.once('refresh-4', async () => ok(9))).toEqual(ok(9).answer);
   });
