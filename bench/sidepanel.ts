@@ -10,7 +10,7 @@ import type { Page } from 'puppeteer';
 import { build } from 'vite';
 import path from 'node:path';
 import { startDevStack } from '../scripts/dev-stack';
-import { configure, launchWithGrantedHosts, mailTab, openPopup, openSidePanelFrom, signInThrough, waitForSignIn } from '../scripts/extension';
+import { configure, launchWithGrantedHosts, mailTab, openPopup, openSidePanelFrom, signInWithApiKey } from '../scripts/extension';
 import { mailThreads } from '../src/sandbox/mail-fixtures';
 import { CONTACTS_PAINTED } from '../src/popup/paint-mark';
 import { conversationKey } from '../src/scanner/mail-sites';
@@ -51,16 +51,8 @@ export async function sidePanelTimes({ root, runs, median, report }: PanelBench)
   const ext = await launchWithGrantedHosts({ dist: path.join(root, 'dist-bench'), origins: ['https://mail.google.com/*'] });
   try {
     await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
+    await signInWithApiKey(ext, stack);
     const user = stack.sandbox.state.users[0]!;
-    const first = await openPopup(ext, `${stack.sandbox.url}/demo`);
-    await signInThrough(ext, first, `${stack.relay.url}/authorize`, async (consent) => {
-      await consent.locator('#domain').fill(stack.sandbox.state.domain);
-      await consent.locator('#email').fill(user.email);
-      await consent.locator('#api_key').fill(user.apiKey);
-      await consent.locator('#submit').click();
-    });
-    await waitForSignIn(ext);
-    if (!first.isClosed()) await first.close();
 
     // Conversations with someone in Agile CRM, so each change paints cards.
     const threads = mailThreads(stack.sandbox.state.seed).filter((thread) => thread.expected.some((email) => stack.sandbox.state.contactByEmail(email)));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page, type Target, type WebWorker } from 'puppeteer';
 import type { Settings } from '../src/shared/settings';
 import { CHROMIUM_ARGS, findBrowser } from './browser';
+import type { DevStack } from './dev-stack';
 
 export const DIST = path.resolve(import.meta.dirname, '..', 'dist');
 
@@ -177,6 +178,23 @@ export async function signInThrough(ext: ExtensionBrowser, popup: Page, consentU
   const consent = await (await consentTarget).asPage();
   await consent.waitForSelector('form, main');
   await decide(consent);
+}
+
+/**
+ * Signs in through a bridge-mode relay as the sandbox's first user (the account's domain, the user's email and API
+ * key on the relay's consent page), from a popup opened on `pageUrl`, and waits until the grant is stored.
+ */
+export async function signInWithApiKey(ext: ExtensionBrowser, stack: DevStack, pageUrl = `${stack.sandbox.url}/demo`): Promise<void> {
+  const popup = await openPopup(ext, pageUrl);
+  await signInThrough(ext, popup, `${stack.relay.url}/authorize`, async (consent) => {
+    const user = stack.sandbox.state.users[0]!;
+    await consent.locator('#domain').fill(stack.sandbox.state.domain);
+    await consent.locator('#email').fill(user.email);
+    await consent.locator('#api_key').fill(user.apiKey);
+    await consent.locator('#submit').click();
+  });
+  await waitForSignIn(ext);
+  if (!popup.isClosed()) await popup.close();
 }
 
 /** Waits until the worker's storage holds a grant (sign-in finished) or `timeoutMs` passes. */

@@ -9,7 +9,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
-import { clickAction, configure, launchWithExtension, mailTab, openPopup, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+import { clickAction, configure, launchWithExtension, mailTab, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
 import { pressXKeys, screenPixel, startXvfb, type Xvfb } from '../../scripts/xvfb';
 import { mailThreads } from '../../src/sandbox/mail-fixtures';
 
@@ -71,16 +71,7 @@ beforeAll(async () => {
   xvfb = await startXvfb();
   ext = await launchWithExtension({ executablePath: inject('browserPath'), display: xvfb.display });
   await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
-  const popup = await openPopup(ext, `${stack.sandbox.url}/demo`);
-  await signInThrough(ext, popup, `${stack.relay.url}/authorize`, async (consent) => {
-    const user = stack.sandbox.state.users[0]!;
-    await consent.locator('#domain').fill(stack.sandbox.state.domain);
-    await consent.locator('#email').fill(user.email);
-    await consent.locator('#api_key').fill(user.apiKey);
-    await consent.locator('#submit').click();
-  });
-  await waitForSignIn(ext);
-  if (!popup.isClosed()) await popup.close();
+  await signInWithApiKey(ext, stack);
 });
 afterAll(async () => {
   await ext?.close();

@@ -15,7 +15,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
-import { clickAction, configure, launchWithGrantedHosts, mailTab as openMailTab, openPopup, openSidePanelFrom, signInThrough, waitForSignIn, type ExtensionBrowser } from '../../scripts/extension';
+import { clickAction, configure, launchWithGrantedHosts, mailTab as openMailTab, openPopup, openSidePanelFrom, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
 import { mailThreads } from '../../src/sandbox/mail-fixtures';
 import { parseContact } from '../../src/shared/contact';
 
@@ -72,17 +72,7 @@ beforeAll(async () => {
   expect(await worker.evaluate(() => chrome.permissions.contains({ origins: ['https://outlook.live.com/*'] }))).toBe(false);
 
   await configure(ext, { relayUrl: stack.relay.url, agile: stack.sandbox.url });
-  const demo = `${stack.sandbox.url}/demo`;
-  const popup = await openPopup(ext, demo);
-  await signInThrough(ext, popup, `${stack.relay.url}/authorize`, async (consent) => {
-    const user = stack.sandbox.state.users[0]!;
-    await consent.locator('#domain').fill(stack.sandbox.state.domain);
-    await consent.locator('#email').fill(user.email);
-    await consent.locator('#api_key').fill(user.apiKey);
-    await consent.locator('#submit').click();
-  });
-  await waitForSignIn(ext);
-  if (!popup.isClosed()) await popup.close();
+  await signInWithApiKey(ext, stack);
 });
 afterAll(async () => {
   await ext?.close();
