@@ -5,7 +5,6 @@ import { Notice } from './components/Notice';
 import { PageView } from './components/PageView';
 import { SignInPanel } from './components/SignInPanel';
 import { loadDrafts } from './drafts';
-import { preloadParts } from './lazy';
 import { send } from './send';
 import { activeTabId, IN_PANEL, useFollowedTab } from './use-followed-tab';
 
@@ -63,11 +62,6 @@ export function App() {
     void open(firstStart);
   }, [open]);
   useFollowedTab((tabId) => void open(requestStart(tabId, false), true));
-  // The first view is up: fetch the parts a click opens (lazy.tsx) while the rep reads it.
-  const shown = start !== null;
-  useEffect(() => {
-    if (shown) preloadParts();
-  }, [shown]);
 
   const signedOut = useCallback((reason: ErrorInfo | null) => {
     setNotice(reason);

@@ -1,8 +1,8 @@
 /**
  * Parts of the popup and side panel that load on first use: each is a dynamic `import()`, a chunk of its own, so
  * opening either page loads only what its first view shows (the card's forms and its notes, tasks and deals are
- * one click away). Once the first view is painted, `preloadParts()` fetches them while the rep reads, so a click
- * rarely waits even the few milliseconds a chunk takes from the extension's own files.
+ * one click away). Once the cards are painted, `preloadParts()` fetches them while the rep reads, so a click rarely
+ * waits even the few milliseconds a chunk takes from the extension's own files.
  */
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -56,7 +56,7 @@ export const TagEditor = lazy(() => parts().then((module) => module.TagEditor));
 export const ContactDetails = lazy(() => parts().then((module) => module.ContactDetails));
 export const AddContactForm = lazy(() => parts().then((module) => module.AddContactForm));
 
-/** Fetches every part once the browser is idle (or within a second): called after the first view is painted. */
+/** Fetches every part once the browser is idle (or within a second): called when the cards are painted. */
 export function preloadParts(): void {
   const all = () => [NoteForm, TaskForm, TagEditor, ContactDetails, AddContactForm].forEach((part) => part.preload());
   if (typeof requestIdleCallback === 'function') requestIdleCallback(all, { timeout: 1_000 });

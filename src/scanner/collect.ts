@@ -112,16 +112,15 @@ export function collectPageEmails(): PageScan {
   const HTML = 'http://www.w3.org/1999/xhtml';
   const isBlock = (element: Element) => BLOCKS.has(element.tagName) || element.tagName.includes('-') || element.namespaceURI !== HTML;
   /**
-   * Where an inline element starts or ends, the text holds a seam (a private-use character no page text keeps: it is
-   * taken out of text nodes), one per element, in order with `owners`. Text on both sides of an element boundary
-   * runs together, as it does on screen — `<b>ada</b>@example.com`, `ada@<mark>example</mark>.com` — except where
-   * the page shows two things: `closeSeams` makes a seam a line break when it lies between letters or digits of a
-   * word that holds an `@` and either the elements there are laid out as boxes of their own (a flex or grid item,
-   * a block, an inline-block: `<span>Ada Lovelace</span><span>ada@example.com</span>` in a flex row), or the
-   * address before it is already whole (`<span>ada@example.com</span><span>Sales</span>`: never `…@example.comSales`).
-   * The style is read only at such seams, rarely more than a few per page; everywhere else the seam just goes.
+   * Where an inline element starts or ends there is a seam: its offset in the text and the element are noted (not
+   * written into the text). Text on both sides of a seam runs together, as it does on screen — `<b>ada</b>@example.com`,
+   * `ada@<mark>example</mark>.com` — except where the page shows two things: `closeSeams` writes a line break at a
+   * seam that lies between letters or digits of a word holding an `@` when either the elements there are laid out as
+   * boxes of their own (a flex or grid item, a block, an inline-block: `<span>Ada Lovelace</span><span>ada@example.com</span>`
+   * in a flex row), or the address before it is already whole (`<span>ada@example.com</span><span>Sales</span>`:
+   * never `…@example.comSales`). The style is read only at such seams, rarely more than a few per page, and the text
+   * is copied again only when a break is written.
    */
-  const SEAM = '\uE000';
   const DOMAIN_DONE = /\.[A-Za-z\u0080-\uffff]{2,}$/;
   const WORD_REACH = 320;
   const inWord = (code: number) => alphanumeric(code) || LOCAL_SYMBOLS.has(code) || code === 64;
@@ -134,29 +133,36 @@ export function collectPageEmails(): PageScan {
     }
     return -1;
   };
+  // Styles read per scan at most: a page built of thousands of such seams is read as inline text past this many.
+  let styleReads = 256;
   const boxed = (elements: Element[]) => elements.some((element) => {
+    if (styleReads-- <= 0) return false;
     const display = element.ownerDocument?.defaultView?.getComputedStyle(element).display;
     return display !== undefined && display !== '' && display !== 'inline' && display !== 'contents';
   });
-  const splits = (text: string, start: number, end: number, elements: () => Element[]): boolean => {
-    if (!alphanumeric(text.charCodeAt(start - 1)) || !alphanumeric(text.charCodeAt(end))) return false;
-    const before = wordAt(text, start - 1, -1);
-    if (before !== -1 && DOMAIN_DONE.test(text.slice(before + 1, start).replaceAll(SEAM, ''))) return true;
-    return (before !== -1 || wordAt(text, end, 1) !== -1) && boxed(elements());
+  const splits = (text: string, at: number, elements: () => Element[]): boolean => {
+    if (!alphanumeric(text.charCodeAt(at - 1)) || !alphanumeric(text.charCodeAt(at))) return false;
+    const before = wordAt(text, at - 1, -1);
+    if (before !== -1 && DOMAIN_DONE.test(text.slice(before + 1, at))) return true;
+    return (before !== -1 || wordAt(text, at, 1) !== -1) && boxed(elements());
   };
-  const closeSeams = (text: string, owners: Element[]): string => {
-    if (owners.length === 0) return text;
+  /** `text` with a line break at each seam that `splits`; `seams` are offsets in order, `owners` their elements. */
+  const closeSeams = (text: string, seams: number[], owners: Element[]): string => {
+    const breaks: number[] = [];
+    for (let first = 0; first < seams.length;) {
+      const at = seams[first]!;
+      let next = first + 1;
+      while (next < seams.length && seams[next] === at) next++;
+      const run = first;
+      if (at < text.length && splits(text, at, () => owners.slice(run, next))) breaks.push(at);
+      first = next;
+    }
+    if (breaks.length === 0) return text;
     const out: string[] = [];
     let from = 0;
-    let owner = 0;
-    for (let start = text.indexOf(SEAM); start !== -1; start = text.indexOf(SEAM, from)) {
-      let end = start;
-      while (text.charCodeAt(end) === 0xe000) end++;
-      const first = owner;
-      owner += end - start;
-      out.push(text.slice(from, start));
-      if (splits(text, start, end, () => owners.slice(first, first + end - start))) out.push('\n');
-      from = end;
+    for (const at of breaks) {
+      out.push(text.slice(from, at), '\n');
+      from = at;
     }
     out.push(text.slice(from));
     return out.join('');
@@ -169,11 +175,17 @@ export function collectPageEmails(): PageScan {
    */
   const walk = (root: Node, nested: (Document | ShadowRoot)[]): string => {
     const parts: string[] = [];
+    let length = 0;
+    const push = (part: string) => {
+      parts.push(part);
+      length += part.length;
+    };
+    const seams: number[] = [];
     const owners: Element[] = [];
     const seam = (element: Element) => {
       // <wbr> only says where a line may break: an address written across one is one address.
       if (element.tagName === 'WBR') return;
-      parts.push(SEAM);
+      seams.push(length);
       owners.push(element);
     };
     let size = 0;
@@ -182,7 +194,7 @@ export function collectPageEmails(): PageScan {
       let inside = false;
       if (node.nodeType === Node.TEXT_NODE) {
         const value = node.nodeValue ?? '';
-        if (size < budget.text) parts.push(value.includes(SEAM) ? value.replaceAll(SEAM, '') : value);
+        if (size < budget.text) push(value);
         size += value.length;
       } else if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
         const element = node as Element;
@@ -195,7 +207,7 @@ export function collectPageEmails(): PageScan {
             // A frame of another site: not ours to read.
           }
         }
-        if (isBlock(element)) parts.push('\n');
+        if (isBlock(element)) push('\n');
         else seam(element);
         inside = element.firstChild !== null;
       }
@@ -206,7 +218,7 @@ export function collectPageEmails(): PageScan {
       // Leave this node, and each ancestor whose last child it was.
       while (node && node !== root) {
         if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
-          if (isBlock(node as Element)) parts.push('\n');
+          if (isBlock(node as Element)) push('\n');
           else seam(node as Element);
         }
         if (node.nextSibling) {
@@ -217,7 +229,7 @@ export function collectPageEmails(): PageScan {
       }
       if (node === root) break;
     }
-    return closeSeams(parts.join(''), owners);
+    return closeSeams(parts.join(''), seams, owners);
   };
 
   const roots: (Document | ShadowRoot)[] = [document];
