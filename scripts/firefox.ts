@@ -63,6 +63,8 @@ export interface FirefoxExtension {
   background: ExtensionView;
   /** The toolbar popup while it is open. */
   popup: ExtensionView;
+  /** The sidebar (Chrome's side panel, `sidebar_action` in Firefox's manifest) while it is open. */
+  sidebar: ExtensionView;
   /** The X display Firefox runs on (`display: true`), else null. */
   display: string | null;
   close(): Promise<void>;
@@ -156,6 +158,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
       helper,
       background: viewOf(helper, 'browser.runtime.getBackgroundPage()', 'background page'),
       popup: viewOf(helper, "browser.extension.getViews({ type: 'popup' })[0]", 'popup'),
+      sidebar: viewOf(helper, "browser.extension.getViews({ type: 'sidebar' })[0]", 'sidebar'),
       display: xvfb?.display ?? null,
       close,
     };

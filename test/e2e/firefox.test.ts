@@ -1,7 +1,8 @@
 /**
  * The same extension in real Firefox (Debian's firefox-esr), driven over WebDriver BiDi: sign-in through
  * launchWebAuthFlow and the sandbox's consent page, lookups in the real toolbar popup, the card and its actions,
- * search, the context menu, the keyboard shortcut (real key presses on a private Xvfb display), the options page
+ * search, the side panel as Firefox's sidebar, the context menu, the keyboard shortcut (real key presses on a private
+ * Xvfb display), the options page
  * and sign-out with revocation — in OAuth mode, then in bridge mode. One Firefox for the file: each test leaves the
  * extension as the next expects, and the order is the rep's day.
  */
@@ -190,6 +191,30 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     const { page } = await firefoxTab(ext, demoUrl);
     await pressKeys(ext, page, 'alt+shift+a');
     expect(await cardNames(ext.popup)).toEqual(demoNames());
+  });
+
+  it('the side panel is Firefox’s sidebar: "Keep open" in the popup (a user action) opens it on the page’s contacts', async () => {
+    const view = await popup();
+    expect(await cardNames(view)).toEqual(demoNames());
+    // A click in the extension tab is the user action; its handler presses the popup's button, as the rep does.
+    await ext.helper.evaluate(() => {
+      document.body.addEventListener('click', () => {
+        const [open] = chrome.extension.getViews({ type: 'popup' });
+        const keep = [...(open?.document.querySelectorAll('button') ?? [])].find((button) => button.textContent === 'Keep open');
+        if (!keep) throw new Error('No "Keep open" in the popup.');
+        keep.click();
+      }, { once: true });
+    });
+    await ext.helper.click('h1');
+    await ext.sidebar.waitFor(({ document }) => document.documentElement.classList.contains('panel'), { what: 'the sidebar' });
+    expect(await cardNames(ext.sidebar)).toEqual(demoNames());
+    // Closed again in a user action, so the next tests meet the popup alone.
+    await ext.helper.evaluate(() => {
+      const sidebar = (chrome as unknown as { sidebarAction: { close(): Promise<void> } }).sidebarAction;
+      document.body.addEventListener('click', () => void sidebar.close(), { once: true });
+    });
+    await ext.helper.click('h1');
+    await ext.background.waitFor(() => (chrome.extension.getViews as (fetch: { type: string }) => Window[])({ type: 'sidebar' }).length === 0, { what: 'the sidebar to close' });
   });
 
   it('pages: a file:// page is read (the click grants it), a PDF in Firefox’s viewer and a browser page are said so', async () => {
