@@ -193,7 +193,7 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
     expect(await cardNames(ext.popup)).toEqual(demoNames());
   });
 
-  it('the side panel is Firefox’s sidebar: "Keep open" in the popup (a user action) opens it on the page’s contacts', async () => {
+  it('the side panel is Firefox’s sidebar: "Keep open" in the popup (a user action) and Alt+Shift+P open it on the page’s contacts', async () => {
     const view = await popup();
     expect(await cardNames(view)).toEqual(demoNames());
     // A click in the extension tab is the user action; its handler presses the popup's button, as the rep does.
@@ -213,6 +213,18 @@ describe('OAuth mode: sign-in, lookups, the card, other ways in, sign-out', () =
       const sidebar = (chrome as unknown as { sidebarAction: { close(): Promise<void> } }).sidebarAction;
       document.body.addEventListener('click', () => void sidebar.close(), { once: true });
     });
+    await ext.helper.click('h1');
+    await ext.background.waitFor(() => (chrome.extension.getViews as (fetch: { type: string }) => Window[])({ type: 'sidebar' }).length === 0, { what: 'the sidebar to close' });
+
+    // The panel's shortcut (Alt+Shift+P, real key presses) opens it too; the same user action closes it.
+    const { page } = await firefoxTab(ext, demoUrl);
+    await pressKeys(ext, page, 'alt+shift+p');
+    expect(await cardNames(ext.sidebar)).toEqual(demoNames());
+    await ext.helper.evaluate(() => {
+      const sidebar = (chrome as unknown as { sidebarAction: { close(): Promise<void> } }).sidebarAction;
+      document.body.addEventListener('click', () => void sidebar.close(), { once: true });
+    });
+    await ext.helper.bringToFront();
     await ext.helper.click('h1');
     await ext.background.waitFor(() => (chrome.extension.getViews as (fetch: { type: string }) => Window[])({ type: 'sidebar' }).length === 0, { what: 'the sidebar to close' });
   });
