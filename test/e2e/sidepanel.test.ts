@@ -102,6 +102,11 @@ describe('the side panel follows the rep', () => {
     const inCrm = (thread: { expected: string[] }) => String(thread.expected.filter((email) => stack.sandbox.state.contactByEmail(email)).length);
     await mail.waitForFunction(() => true);
     expect(await badge(mail)).toBe(inCrm(first!));
+    // A reload of the same conversation: not read again, and the badge Chrome cleared with the old document is back.
+    const beforeReload = stack.sandbox.state.count('requests.api');
+    await mail.reload({ waitUntil: 'load' });
+    await expect.poll(() => badge(mail), { timeout: 10_000 }).toBe(inCrm(first!));
+    expect(stack.sandbox.state.count('requests.api')).toBe(beforeReload);
 
     // Gmail changes conversation (the fragment): the panel and the badge follow.
     await mail.evaluate((id) => void (location.hash = `#inbox/${id}`), second!.gmailId);
