@@ -159,6 +159,27 @@ describe('nothing typed is lost', () => {
       { timeout: 10_000 }, 'form[aria-label="Add a note"] input');
   });
 
+  it('a note typed in the popup reaches the panel already open: its form shows it, and typing there keeps it', async () => {
+    const first = threads()[0]!;
+    const mail = tabs[0]!;
+    await mail.bringToFront();
+    await panelShows(first.expected);
+    const email = first.expected.find((address, i) => i > 0 && stack.sandbox.state.contactByEmail(address))!;
+    const card = `::-p-xpath(//article[.//h2[normalize-space()="${nameOrEmail(email)}"]])`;
+    const popup = await openPopup(ext, mail.url());
+    await (await (await popup.waitForSelector(card, { timeout: 20_000 }))!.$('::-p-aria(Add note[role="button"])'))!.click();
+    await popup.locator(`${card} >>> form[aria-label="Add a note"] textarea`).fill('Asked for the Q3 pricing sheet');
+    await popup.close();
+    // The panel, open all along, opens the same form: the popup's draft is there.
+    await (await (await panel.waitForSelector(card))!.$('::-p-aria(Add note[role="button"])'))!.click();
+    const textarea = await panel.waitForSelector(`${card} >>> form[aria-label="Add a note"] textarea`);
+    await panel.waitForFunction((field) => (field as HTMLTextAreaElement).value === 'Asked for the Q3 pricing sheet', { timeout: 10_000 }, textarea)
+      .catch(async (error) => { throw new Error(`the panel's note reads ${JSON.stringify(await textarea!.evaluate((field) => (field as HTMLTextAreaElement).value))}: ${error}`); });
+    await panel.locator(`${card} >>> form[aria-label="Add a note"] input`).fill('Pricing');
+    const stored = async () => (await ext.worker()).evaluate(async () => Object.entries(await chrome.storage.session.get(null)).filter(([key]) => key.startsWith('draft:note:')).map(([, value]) => value));
+    await expect.poll(stored, { timeout: 5_000 }).toContainEqual({ fields: { subject: 'Pricing', description: 'Asked for the Q3 pricing sheet' }, error: null });
+  });
+
   it('a new contact typed in the popup survives the popup closing; a write that fails stays a draft with its error', async () => {
     const third = threads()[2]!;
     const email = third.expected[0]!;
