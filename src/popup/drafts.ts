@@ -10,7 +10,9 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { parseDraft, type Draft } from './drafts-parse';
+import { contactDraftKey, parseDraft, type Draft } from './drafts-parse';
+
+export { contactDraftKey };
 
 const PREFIX = 'draft:';
 
@@ -48,9 +50,11 @@ browser.storage.onChanged.addListener((changes, area) => {
     const key = name.slice(PREFIX.length);
     const draft = change.newValue === undefined ? null : parseDraft(change.newValue);
     if (change.newValue !== undefined && !draft) continue;
-    const own = echoes.get(key);
-    if (own?.[0] === said(draft)) {
-      own.shift();
+    // Heard in the order written; an own write that changed nothing (or removed nothing) is never heard back.
+    const own = echoes.get(key) ?? [];
+    const echo = own.indexOf(said(draft));
+    if (echo !== -1) {
+      own.splice(0, echo + 1);
       continue;
     }
     if (draft) drafts.set(key, draft);
@@ -58,9 +62,6 @@ browser.storage.onChanged.addListener((changes, area) => {
     shown.get(key)?.forEach((show) => show(draft));
   }
 });
-
-/** The draft key of the add-contact form for an address. */
-export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;
 
 /** Whether a draft is kept under `key` (a card opens the form that holds one). */
 export const hasDraft = (key: string): boolean => drafts.has(key);

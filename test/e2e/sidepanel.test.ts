@@ -180,6 +180,31 @@ describe('nothing typed is lost', () => {
     await expect.poll(stored, { timeout: 5_000 }).toContainEqual({ fields: { subject: 'Pricing', description: 'Asked for the Q3 pricing sheet' }, error: null });
   });
 
+  it('a note saved as the popup closes (a click outside it mid-save) is not kept as a draft to be sent twice', async () => {
+    const first = threads()[0]!;
+    const mail = tabs[0]!;
+    const email = first.expected.find((address, i) => i > 0 && stack.sandbox.state.contactByEmail(address))!;
+    const id = parseContact(stack.sandbox.state.contactByEmail(email)!).id;
+    const card = `::-p-xpath(//article[.//h2[normalize-space()="${nameOrEmail(email)}"]])`;
+    const kept = async () => (await ext.worker()).evaluate(async (name) => (await chrome.storage.session.get(name))[name] ?? null, `draft:note:${id}`);
+    const popup = await openPopup(ext, mail.url());
+    // The draft of the test before brings the form back open.
+    await popup.locator(`${card} >>> form[aria-label="Add a note"] input`).fill('Sent as the popup closed');
+    await expect.poll(kept).toMatchObject({ fields: { subject: 'Sent as the popup closed' } });
+    stack.sandbox.state.faults.latency.api = 1_500;
+    try {
+      await popup.locator(`${card} >>> form[aria-label="Add a note"] button[type=submit]`).click();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await popup.close();
+      await expect.poll(kept, { timeout: 15_000 }).toBeNull();
+    } finally {
+      stack.sandbox.state.faults.latency.api = 0;
+    }
+    // The panel's copy of that form empties with it.
+    await panel.waitForFunction((selector) => (document.querySelector(selector) as HTMLInputElement | null)?.value === '',
+      { timeout: 10_000 }, 'form[aria-label="Add a note"] textarea');
+  });
+
   it('a new contact typed in the popup survives the popup closing; a write that fails stays a draft with its error', async () => {
     const third = threads()[2]!;
     const email = third.expected[0]!;
