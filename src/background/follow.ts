@@ -13,7 +13,8 @@ import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
 import type { PageScan } from './lookup';
 
 const PREFIX = 'follow:';
-const Stored = v.object({ key: v.string(), at: v.number() });
+/** The conversation last read in a tab, when, and how many of its people are in Agile CRM (its badge). */
+const Stored = v.object({ key: v.string(), at: v.number(), found: v.optional(v.number()) });
 
 /** How long a read of a conversation stands for it: past this, coming back to it reads it again. */
 export const FOLLOW_FRESH_MS = 5 * 60_000;
@@ -49,9 +50,20 @@ export function createFollow(deps: FollowDeps) {
   /** The read in flight or last done per tab, by conversation key: callers of the same conversation share it. */
   const reads = new Map<number, { key: string; scan: Promise<PageScan> }>();
 
-  async function lastKey(tabId: number): Promise<string | null> {
-    const stored = v.safeParse(Stored, (await deps.area().get(`${PREFIX}${tabId}`))[`${PREFIX}${tabId}`]);
-    return stored.success && now() - stored.output.at < FOLLOW_FRESH_MS ? stored.output.key : null;
+  async function stored(tabId: number): Promise<v.InferOutput<typeof Stored> | null> {
+    const parsed = v.safeParse(Stored, (await deps.area().get(`${PREFIX}${tabId}`))[`${PREFIX}${tabId}`]);
+    return parsed.success ? parsed.output : null;
+  }
+
+  /** Writes to a tab's record one after another: the read's time and the badge's count each keep the other. */
+  let writing = Promise.resolve();
+  function remember(tabId: number, key: string, change: { at?: number; found?: number }): Promise<void> {
+    writing = writing.then(async () => {
+      const before = await stored(tabId);
+      const base = before?.key === key ? before : { key, at: now() };
+      await deps.area().set({ [`${PREFIX}${tabId}`]: { ...base, ...change } });
+    }).catch(() => undefined);
+    return writing;
   }
 
   /**
@@ -74,7 +86,7 @@ export function createFollow(deps: FollowDeps) {
     reads.set(tabId, { key, scan });
     // Remembered once read (a failed read is not: the next event tries again); the caller hears of a failure.
     scan.then(
-      () => deps.area().set({ [`${PREFIX}${tabId}`]: { key, at: now() } }),
+      () => remember(tabId, key, { at: now() }),
       () => void (reads.get(tabId)?.scan === scan && reads.delete(tabId)),
     ).catch(() => undefined);
     return scan;
@@ -89,10 +101,22 @@ export function createFollow(deps: FollowDeps) {
       await deps.badge(tabId, null);
       return;
     }
-    if (reads.get(tabId)?.key === key || (!reads.has(tabId) && (await lastKey(tabId)) === key)) return;
+    const last = await stored(tabId);
+    const fresh = last?.key === key && now() - last.at < FOLLOW_FRESH_MS;
+    if (reads.get(tabId)?.key === key || (!reads.has(tabId) && fresh)) {
+      // Not read again; but a reload of it cleared the tab's badge (Chrome resets a tab's action with each document).
+      if (last?.key === key && last.found !== undefined) await deps.badge(tabId, last.found);
+      return;
+    }
     try {
       const scan = await scanFollowed(tabId, url);
-      if (scan) await deps.count(scan, (found) => void deps.badge(tabId, found));
+      if (scan) {
+        await deps.count(scan, (found) => {
+          void deps.badge(tabId, found);
+          void remember(tabId, key, { found });
+        });
+        await writing;
+      }
     } catch {
       await deps.badge(tabId, null);
     }
@@ -108,6 +132,7 @@ export function createFollow(deps: FollowDeps) {
     /** A site was granted or revoked: what is followed starts from nothing, and no badge stays behind. */
     async forget(): Promise<void> {
       reads.clear();
+      await writing;
       const names = Object.keys(await deps.area().get(null)).filter((name) => name.startsWith(PREFIX));
       await Promise.all(names.map((name) => deps.badge(Number(name.slice(PREFIX.length)), null)));
       await deps.area().remove(names);

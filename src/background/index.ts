@@ -11,6 +11,7 @@ import { parseRequest, type LookupResult, type PageEmail, type PopupStart, type 
 import { SettingsError, type Settings } from '../shared/settings';
 import { openSidePanel } from '../shared/side-panel';
 import { conversationKey, mailSiteOf } from '../scanner/mail-sites';
+import { contactDraftKey, parseDraft, type Draft } from '../popup/drafts-parse';
 import { createAgileClient } from './agile-client';
 import { getAccessToken, sessionView, signIn, signOut } from './auth';
 import { contactCache } from './contact-cache';
@@ -86,6 +87,23 @@ const follow = createFollow({
 });
 
 /**
+ * A write is done: the draft it was sent from goes, here in the worker — the page that sent it may be closed by now
+ * (any click outside the popup closes it), and a draft left behind would come back to be sent twice. A draft typed on
+ * since (its fields, trimmed as the schema trims them, no longer those sent) stays. Never fails the write.
+ */
+async function draftSent(key: string, sent: (fields: Draft['fields']) => boolean): Promise<void> {
+  const name = `draft:${key}`;
+  try {
+    const draft = parseDraft((await chrome.storage.session.get(name))[name]);
+    if (draft && sent(draft.fields)) await chrome.storage.session.remove(name);
+  } catch {
+    // The page clears it too, when it is still open.
+  }
+}
+const same = (fields: Draft['fields'], sent: Record<string, string>) => Object.entries(sent).every(([name, value]) => (fields[name] ?? '').trim() === value);
+const tagList = (text: string | undefined) => (text ?? '').split(',').map((tag) => tag.trim()).filter(Boolean).join(',');
+
+/**
  * The popup's first paint in one round trip: who is signed in, the people to look up (a parked context-menu
  * lookup, or a scan of the tab) and what the cache knows about them.
  */
@@ -158,18 +176,28 @@ async function handle(request: Request): Promise<Responses[Request['type']]> {
     }
     case 'addContact': {
       const contact = await agile.createContact(request.contact);
+      const { email, tags, ...fields } = request.contact;
+      await draftSent(contactDraftKey(email), (kept) => same(kept, fields) && tagList(kept.tags) === tags.join(','));
       await contactCache.put(contact);
       return contact;
     }
-    case 'addNote':
-      return agile.addNote(request.id, request.subject, request.description);
+    case 'addNote': {
+      const note = await agile.addNote(request.id, request.subject, request.description);
+      await draftSent(`note:${request.id}`, (kept) => same(kept, { subject: request.subject, description: request.description }));
+      return note;
+    }
     case 'editTags': {
       const contact = await agile.editTags(request.id, request.tags, request.mode);
+      if (request.mode === 'add') await draftSent(`tags:${request.id}`, (kept) => tagList(kept.tags) === request.tags.join(','));
       await contactCache.put(contact);
       return contact;
     }
-    case 'addTask':
-      return agile.addTask(request.id, request.task);
+    case 'addTask': {
+      const task = await agile.addTask(request.id, request.task);
+      const { subject, type, priority } = request.task;
+      await draftSent(`task:${request.id}`, (kept) => same(kept, { subject, type, priority }));
+      return task;
+    }
     case 'getSettings':
       return loadSettings();
     case 'saveSettings': {

@@ -19,3 +19,6 @@ export function parseDraft(value: unknown): Draft | null {
   if (error !== null && (typeof error !== 'string' || error.length > 2_000)) return null;
   return { fields: Object.fromEntries(entries) as Record<string, string>, error };
 }
+
+/** The draft key of the add-contact form for an address. */
+export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;

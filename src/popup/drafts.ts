@@ -8,9 +8,11 @@
  * Every draft is read once as the page opens (`loadDrafts`), so forms render with it at once; each is checked as it
  * is read back (storage is a boundary), and one that does not check out is dropped.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { parseDraft, type Draft } from './drafts-parse';
+import { contactDraftKey, parseDraft, type Draft } from './drafts-parse';
+
+export { contactDraftKey };
 
 const PREFIX = 'draft:';
 
@@ -30,8 +32,36 @@ export const loadDrafts: Promise<void> = (async () => {
   }
 })().catch(() => undefined);
 
-/** The draft key of the add-contact form for an address. */
-export const contactDraftKey = (email: string) => `contact:${email.toLowerCase()}`;
+/** What a draft says, the same however storage orders its keys. */
+const said = (draft: Draft | null): string => (draft ? JSON.stringify([Object.entries(draft.fields).sort(([a], [b]) => (a < b ? -1 : 1)), draft.error]) : 'null');
+/** This page's own writes not heard back yet, per draft and in order: their echo is not news to this page. */
+const echoes = new Map<string, string[]>();
+/** The forms showing each draft here, to tell when another page (the popup, the panel) changed it. */
+const shown = new Map<string, Set<(draft: Draft | null) => void>>();
+
+/**
+ * Another page's writes — a note typed in the popup while the side panel stays open, a draft sent or discarded there —
+ * reach this page's drafts and the forms showing them, so no page writes over what another kept.
+ */
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'session') return;
+  for (const [name, change] of Object.entries(changes)) {
+    if (!name.startsWith(PREFIX)) continue;
+    const key = name.slice(PREFIX.length);
+    const draft = change.newValue === undefined ? null : parseDraft(change.newValue);
+    if (change.newValue !== undefined && !draft) continue;
+    // Heard in the order written; an own write that changed nothing (or removed nothing) is never heard back.
+    const own = echoes.get(key) ?? [];
+    const echo = own.indexOf(said(draft));
+    if (echo !== -1) {
+      own.splice(0, echo + 1);
+      continue;
+    }
+    if (draft) drafts.set(key, draft);
+    else drafts.delete(key);
+    shown.get(key)?.forEach((show) => show(draft));
+  }
+});
 
 /** Whether a draft is kept under `key` (a card opens the form that holds one). */
 export const hasDraft = (key: string): boolean => drafts.has(key);
@@ -39,8 +69,14 @@ export const hasDraft = (key: string): boolean => drafts.has(key);
 function store(key: string, draft: Draft | null): void {
   if (draft) drafts.set(key, draft);
   else drafts.delete(key);
-  // Nothing to tell the rep if this fails: the form still holds the text.
-  void (draft ? browser.storage.session.set({ [PREFIX + key]: draft }) : browser.storage.session.remove(PREFIX + key)).catch(() => undefined);
+  const echo = said(draft);
+  const own = echoes.get(key) ?? [];
+  echoes.set(key, [...own, echo]);
+  // Nothing to tell the rep if this fails: the form still holds the text (and no echo will come).
+  void (draft ? browser.storage.session.set({ [PREFIX + key]: draft }) : browser.storage.session.remove(PREFIX + key)).catch(() => {
+    const waiting = echoes.get(key) ?? [];
+    if (waiting.includes(echo)) waiting.splice(waiting.indexOf(echo), 1);
+  });
 }
 
 /**
@@ -56,6 +92,16 @@ export function useDraft<T extends Record<string, string>>(key: string, empty: T
     return kept ? { fields: { ...empty, ...kept.fields } as T, error: kept.error } : { fields: empty, error: null };
   });
   const latest = useRef(draft);
+  // Another page changed this draft: show its version (this page's own writes are not echoed back here).
+  useEffect(() => {
+    const show = (kept: Draft | null) => {
+      latest.current = kept ? { fields: { ...empty, ...kept.fields } as T, error: kept.error } : { fields: empty, error: null };
+      setDraft(latest.current);
+    };
+    const forms = shown.get(key) ?? new Set();
+    shown.set(key, forms.add(show));
+    return () => void forms.delete(show);
+  }, [key]);
   const save = (next: { fields: T; error: string | null }) => {
     latest.current = next;
     setDraft(next);

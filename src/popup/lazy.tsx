@@ -30,7 +30,8 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): L
     const [, setReady] = useState(loaded !== null);
     const [failed, setFailed] = useState(false);
     useEffect(() => {
-      if (loaded) return;
+      // Loaded since this rendered "Loading…" (a preload landed before this effect ran): show it now.
+      if (loaded) return void setReady(true);
       let live = true;
       start().then(() => live && setReady(true), () => live && setFailed(true));
       return () => {

@@ -39,6 +39,11 @@ export function mailSiteOf(url: string | undefined): FollowableSite | null {
 const ID = /^[A-Za-z0-9_\-+/=]{16,400}$/;
 /** Gmail's views whose last fragment segment is a conversation. */
 const GMAIL_VIEWS = new Set(['inbox', 'starred', 'snoozed', 'sent', 'drafts', 'imp', 'all', 'spam', 'trash', 'scheduled', 'label', 'search', 'category', 'chats', 'advanced-search']);
+/**
+ * Views named by a segment of their own (`#label/Clients+In+Progress`, `#search/quarterly+report`): that segment is a
+ * list, however long, and a conversation opened from it comes after it.
+ */
+const GMAIL_NAMED_VIEWS = new Set(['label', 'search', 'category', 'advanced-search']);
 
 function decode(part: string): string {
   try {
@@ -52,7 +57,7 @@ function gmailKey(url: URL): string | null {
   // `#inbox/ID?compose=new`: what follows `?` in the fragment is a window over the conversation, not another one.
   const fragment = url.hash.slice(1).split('?')[0] ?? '';
   const parts = fragment.split('/').filter(Boolean);
-  if (parts.length < 2 || !GMAIL_VIEWS.has(parts[0]!)) return null;
+  if (parts.length < 2 || !GMAIL_VIEWS.has(parts[0]!) || (GMAIL_NAMED_VIEWS.has(parts[0]!) && parts.length < 3)) return null;
   const id = parts[parts.length - 1]!;
   if (!ID.test(id)) return null;
   // One signed-in account per `/mail/u/N/`: the same id under another account is another mailbox.

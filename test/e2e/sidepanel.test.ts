@@ -92,6 +92,11 @@ describe('the side panel follows the rep', () => {
     const inCrm = (thread: { expected: string[] }) => String(thread.expected.filter((email) => stack.sandbox.state.contactByEmail(email)).length);
     await mail.waitForFunction(() => true);
     expect(await badge(mail)).toBe(inCrm(first!));
+    // A reload of the same conversation: not read again, and the badge Chrome cleared with the old document is back.
+    const beforeReload = stack.sandbox.state.count('requests.api');
+    await mail.reload({ waitUntil: 'load' });
+    await expect.poll(() => badge(mail), { timeout: 10_000 }).toBe(inCrm(first!));
+    expect(stack.sandbox.state.count('requests.api')).toBe(beforeReload);
 
     // Gmail changes conversation (the fragment): the panel and the badge follow.
     await mail.evaluate((id) => void (location.hash = `#inbox/${id}`), second!.gmailId);
@@ -142,6 +147,52 @@ describe('nothing typed is lost', () => {
     await panelShows(first!.expected);
     await panel.waitForFunction((selector) => (document.querySelector(selector) as HTMLInputElement | null)?.value === 'Call back about Thursday',
       { timeout: 10_000 }, 'form[aria-label="Add a note"] input');
+  });
+
+  it('a note typed in the popup reaches the panel already open: its form shows it, and typing there keeps it', async () => {
+    const first = threads()[0]!;
+    const mail = tabs[0]!;
+    await mail.bringToFront();
+    await panelShows(first.expected);
+    const email = first.expected.find((address, i) => i > 0 && stack.sandbox.state.contactByEmail(address))!;
+    const card = `::-p-xpath(//article[.//h2[normalize-space()="${nameOrEmail(email)}"]])`;
+    const popup = await openPopup(ext, mail.url());
+    await (await (await popup.waitForSelector(card, { timeout: 20_000 }))!.$('::-p-aria(Add note[role="button"])'))!.click();
+    await popup.locator(`${card} >>> form[aria-label="Add a note"] textarea`).fill('Asked for the Q3 pricing sheet');
+    await popup.close();
+    // The panel, open all along, opens the same form: the popup's draft is there.
+    await (await (await panel.waitForSelector(card))!.$('::-p-aria(Add note[role="button"])'))!.click();
+    const textarea = await panel.waitForSelector(`${card} >>> form[aria-label="Add a note"] textarea`);
+    await panel.waitForFunction((field) => (field as HTMLTextAreaElement).value === 'Asked for the Q3 pricing sheet', { timeout: 10_000 }, textarea)
+      .catch(async (error) => { throw new Error(`the panel's note reads ${JSON.stringify(await textarea!.evaluate((field) => (field as HTMLTextAreaElement).value))}: ${error}`); });
+    await panel.locator(`${card} >>> form[aria-label="Add a note"] input`).fill('Pricing');
+    const stored = async () => (await ext.worker()).evaluate(async () => Object.entries(await chrome.storage.session.get(null)).filter(([key]) => key.startsWith('draft:note:')).map(([, value]) => value));
+    await expect.poll(stored, { timeout: 5_000 }).toContainEqual({ fields: { subject: 'Pricing', description: 'Asked for the Q3 pricing sheet' }, error: null });
+  });
+
+  it('a note saved as the popup closes (a click outside it mid-save) is not kept as a draft to be sent twice', async () => {
+    const first = threads()[0]!;
+    const mail = tabs[0]!;
+    const email = first.expected.find((address, i) => i > 0 && stack.sandbox.state.contactByEmail(address))!;
+    const id = parseContact(stack.sandbox.state.contactByEmail(email)!).id;
+    const card = `::-p-xpath(//article[.//h2[normalize-space()="${nameOrEmail(email)}"]])`;
+    const kept = async () => (await ext.worker()).evaluate(async (name) => (await chrome.storage.session.get(name))[name] ?? null, `draft:note:${id}`);
+    const popup = await openPopup(ext, mail.url());
+    // The draft of the test before brings the form back open.
+    await popup.locator(`${card} >>> form[aria-label="Add a note"] input`).fill('Sent as the popup closed');
+    await expect.poll(kept).toMatchObject({ fields: { subject: 'Sent as the popup closed' } });
+    stack.sandbox.state.faults.latency.api = 1_500;
+    try {
+      await popup.locator(`${card} >>> form[aria-label="Add a note"] button[type=submit]`).click();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await popup.close();
+      await expect.poll(kept, { timeout: 15_000 }).toBeNull();
+    } finally {
+      stack.sandbox.state.faults.latency.api = 0;
+    }
+    // The panel's copy of that form empties with it.
+    await panel.waitForFunction((selector) => (document.querySelector(selector) as HTMLInputElement | null)?.value === '',
+      { timeout: 10_000 }, 'form[aria-label="Add a note"] textarea');
   });
 
   it('a new contact typed in the popup survives the popup closing; a write that fails stays a draft with its error', async () => {

@@ -40,7 +40,8 @@ describe('follow', () => {
     await w.follow.tabChanged(1, `https://mail.google.com/mail/u/0/#label/Clients/${A}?compose=new`);
     await w.follow.scanFollowed(1, thread(A));
     expect(w.scans()).toBe(1);
-    expect(w.badges).toEqual([[1, 1]]);
+    // Said again for each event (a reload clears it), never anything else.
+    expect(new Set(w.badges.map(String))).toEqual(new Set(['1,1']));
     await w.follow.tabChanged(1, thread(B));
     await w.follow.tabChanged(1, thread(A));
     expect(w.scans()).toBe(3);
@@ -61,6 +62,19 @@ describe('follow', () => {
     w.tick(FOLLOW_FRESH_MS);
     await restarted.tabChanged(1, thread(A));
     expect(w.scans()).toBe(2);
+  });
+
+  it('the same conversation loaded again (a reload clears the tab’s badge): badged again, not read again, after a worker restart too', async () => {
+    const w = world();
+    await w.follow.tabChanged(1, thread(A));
+    w.badges.length = 0;
+    await w.follow.tabChanged(1, thread(A));
+    expect(w.badges).toEqual([[1, 1]]);
+    const restarted = createFollow({ ...w.deps });
+    w.badges.length = 0;
+    await restarted.tabChanged(1, thread(A));
+    expect(w.badges).toEqual([[1, 1]]);
+    expect(w.scans()).toBe(1);
   });
 
   it('the rep’s Refresh reads it again', async () => {

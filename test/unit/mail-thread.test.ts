@@ -56,6 +56,15 @@ describe('conversationKey', () => {
     }
   });
 
+  it('Gmail: a label, search or category view with a long name is a list, not a conversation', () => {
+    const lists = ['#label/Clients+In+Progress', '#label/QuarterlyReports2026', '#search/quarterly+report+acme', '#search/proposal+for+acme+corp',
+      '#category/promotions+and+more', '#label/Clients+In+Progress/p2'];
+    for (const fragment of lists) expect(conversationKey(`https://mail.google.com/mail/u/0/${fragment}`), fragment).toBeNull();
+    // The conversation opened from them still is one.
+    expect(conversationKey(`https://mail.google.com/mail/u/0/#label/Clients+In+Progress/${id}`)).toBe(`gmail:0:${id}`);
+    expect(conversationKey(`https://mail.google.com/mail/u/0/#search/quarterly+report+acme/${id}`)).toBe(`gmail:0:${id}`);
+  });
+
   it('Outlook: the conversation in the path (or an old ItemID link), decoded, per host', () => {
     const oid = 'AAQkADAwATM0MDAAMS1hYjI3LTk2ZjMtMDACLTAwCgAQAJ1/x+y=';
     const encoded = encodeURIComponent(oid);
