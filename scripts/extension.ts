@@ -293,6 +293,27 @@ export async function mailTab(ext: ExtensionBrowser, sandboxUrl: string, url: st
   return page;
 }
 
+/**
+ * Clicks `selector` in `page` where the click closes the page (a popup gives up the focus to Chrome's permission
+ * prompt): the click's own answer may never come back from a page that closed under it, so what is awaited is the
+ * close. Rejects if the element does not show, or the page is still open `timeoutMs` after the click.
+ */
+export async function clickThatCloses(page: Page, selector: string, timeoutMs = 15_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => page.once('close', () => resolve()));
+  const element = await page.waitForSelector(selector, { timeout: timeoutMs });
+  if (!element) throw new Error(`No ${selector} to click.`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${selector} was clicked, and the page stayed open.`)), timeoutMs);
+  });
+  element.click().catch(() => undefined);
+  try {
+    await Promise.race([closed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Opens the real side panel as a rep does from the popup ("Keep open", a click: the user gesture it needs). */
 export async function openSidePanelFrom(ext: ExtensionBrowser, popup: Page): Promise<Page> {
   const target = ext.browser.waitForTarget((candidate) => candidate.url().includes('/src/sidepanel/index.html'), { timeout: 10_000 });

@@ -9,7 +9,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
-import { clickAction, configure, launchWithExtension, mailTab, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
+import { clickAction, clickThatCloses, configure, launchWithExtension, mailTab, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
 import { pressXKeys, screenPixel, startXvfb, type Xvfb } from '../../scripts/xvfb';
 import { mailThreads } from '../../src/sandbox/mail-fixtures';
 
@@ -60,9 +60,7 @@ async function follow(page: Page, keys: string[]): Promise<void> {
   await popup.waitForFunction(() => document.querySelector('.status button')?.textContent === 'Refresh', { timeout: 20_000 });
   // The prompt takes the focus, which closes the popup: then it is up, with "Deny" focused.
   const before = await screenPixel(xvfb.display, ...BEHIND_PROMPT);
-  const closed = new Promise<void>((resolve) => popup.once('close', () => resolve()));
-  await popup.locator('::-p-aria(Follow mail.google.com[role="button"])').click();
-  await closed;
+  await clickThatCloses(popup, '::-p-aria(Follow mail.google.com[role="button"])');
   await answerPrompt(before, keys);
 }
 

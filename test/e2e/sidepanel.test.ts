@@ -15,7 +15,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack';
-import { clickAction, configure, launchWithGrantedHosts, mailTab as openMailTab, openPopup, openSidePanelFrom, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
+import { clickAction, clickThatCloses, configure, launchWithGrantedHosts, mailTab as openMailTab, openPopup, openSidePanelFrom, signInWithApiKey, type ExtensionBrowser } from '../../scripts/extension';
 import { mailThreads } from '../../src/sandbox/mail-fixtures';
 import { parseContact } from '../../src/shared/contact';
 
@@ -252,9 +252,7 @@ describe('least privilege', () => {
     // Chrome's prompt takes the focus, which closes the popup (as it does for the rep: the worker's
     // permissions.onAdded then starts following, not the popup). Headless, the prompt is never shown or answered:
     // permission-prompt.test.ts answers it.
-    const closed = new Promise<void>((resolve) => popup.once('close', () => resolve()));
-    await popup.locator('::-p-aria(Follow outlook.live.com[role="button"])').click();
-    await closed;
+    await clickThatCloses(popup, '::-p-aria(Follow outlook.live.com[role="button"])');
     expect(await (await ext.worker()).evaluate(() => chrome.permissions.contains({ origins: ['https://outlook.live.com/*'] }))).toBe(false);
   });
 

@@ -168,7 +168,10 @@ describe('a flooding client', { timeout: 60_000 }, () => {
     }));
     expect(timed.every((answer) => /Too many sign-in attempts from your network/.test(answer.problem ?? ''))).toBe(true);
     expect(timed.filter((answer) => answer.ms >= 1_000).length).toBeGreaterThanOrEqual(200);
-    expect(timed.filter((answer) => answer.ms < 1_000).length).toBeGreaterThan(0);
+    // The rest are answered without the pause: the fastest a good half second before the 200th slowest. (Relative, as
+    // a busy machine slows both alike: 600 answers at once can take over a second with no pause at all.)
+    const times = timed.map((answer) => answer.ms).sort((a, b) => a - b);
+    expect(times[0]!).toBeLessThan(times[times.length - 200]! - 500);
   });
 });
 
