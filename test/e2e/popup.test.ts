@@ -192,6 +192,27 @@ describe('quick actions', () => {
 });
 
 describe('what the rep typed and did stays put', () => {
+  it('a tag removal that fails is said in words, and does not mark the tags being typed as unsaved', async () => {
+    const contact = contactFor(state().seed.demoKnownEmails[1]!);
+    const [tag] = state().contact(contact.id)!.tags;
+    expect(tag).toBeDefined();
+    const popup = await world.popup();
+    const article = (await card(popup, contact.name))!;
+    await (await article.$('::-p-aria(Tags[role="button"])'))!.click();
+    await (await article.waitForSelector('form[aria-label="Edit tags"] input'))!.type('half-typed');
+    state().faults.queue.push({ scope: 'api', kind: 'status', status: 503, times: 10 });
+    await (await article.$(`::-p-aria(Remove tag ${tag})`))!.click();
+    const form = (await article.waitForSelector('form[aria-label="Edit tags"]'))!;
+    await popup.waitForFunction((element) => element.querySelector('.notice-error') !== null, { timeout: 20_000 }, form);
+    state().faults.queue.length = 0;
+    expect(await form.evaluate((element) => element.textContent)).not.toContain('Not saved');
+    expect(await form.$eval('input', (input) => (input as HTMLInputElement).value)).toBe('half-typed');
+    expect(state().contact(contact.id)!.tags).toContain(tag);
+    // Kept as typed, without the removal's error: the form's button adds tags, it would not retry the removal.
+    const kept = await (await world.ext.worker()).evaluate(async (key) => (await chrome.storage.session.get(key))[key], `draft:tags:${contact.id}`);
+    expect(kept).toMatchObject({ fields: { tags: 'half-typed' }, error: null });
+  });
+
   it('fields filled all at once, before a render (autofill, a script), and submitted at once: every field reaches Agile CRM', async () => {
     const contact = contactFor(state().seed.demoKnownEmails[4]!);
     const popup = await world.popup();

@@ -11,10 +11,15 @@ export function TagEditor({ contact, onChange }: { contact: Contact; onChange(co
   const kept = useDraft(`tags:${contact.id}`, { tags: '' });
   const draft = kept.fields.tags;
   const input = useRef<HTMLInputElement>(null);
+  // Only a failed add belongs to the typed tags (its retry is the form's button); a failed removal is said alone.
+  const adding = useRef(false);
   const action = useAction(
-    (tags: string[], mode: 'add' | 'remove') => send({ type: 'editTags', id: contact.id, tags, mode }),
+    (tags: string[], mode: 'add' | 'remove') => {
+      adding.current = mode === 'add';
+      return send({ type: 'editTags', id: contact.id, tags, mode });
+    },
     (updated) => `Tags saved: ${updated.tags.join(', ') || 'none'}.`,
-    (error) => draft && kept.failed(error.message),
+    (error) => adding.current && kept.failed(error.message),
   );
   const apply = async (tags: string[], mode: 'add' | 'remove') => {
     const updated = await action.run(tags, mode);
