@@ -124,15 +124,6 @@ export function collectPageEmails(): PageScan {
   const DOMAIN_DONE = /\.[A-Za-z\u0080-\uffff]{2,}$/;
   const WORD_REACH = 320;
   const inWord = (code: number) => alphanumeric(code) || LOCAL_SYMBOLS.has(code) || code === 64;
-  /** The `@` of the word around `at`, looking `step` (−1 back, +1 ahead) at most WORD_REACH characters; or -1. */
-  const wordAt = (text: string, at: number, step: -1 | 1): number => {
-    for (let i = at, n = 0; i >= 0 && i < text.length && n < WORD_REACH; i += step, n++) {
-      const code = text.charCodeAt(i);
-      if (code === 64) return i;
-      if (!inWord(code)) return -1;
-    }
-    return -1;
-  };
   // Styles read per scan at most: a page built of thousands of such seams is read as inline text past this many.
   let styleReads = 256;
   const boxed = (elements: Element[]) => elements.some((element) => {
@@ -140,22 +131,52 @@ export function collectPageEmails(): PageScan {
     const display = element.ownerDocument?.defaultView?.getComputedStyle(element).display;
     return display !== undefined && display !== '' && display !== 'inline' && display !== 'contents';
   });
-  const splits = (text: string, at: number, elements: () => Element[]): boolean => {
-    if (!alphanumeric(text.charCodeAt(at - 1)) || !alphanumeric(text.charCodeAt(at))) return false;
-    const before = wordAt(text, at - 1, -1);
-    if (before !== -1 && DOMAIN_DONE.test(text.slice(before + 1, at))) return true;
-    return (before !== -1 || wordAt(text, at, 1) !== -1) && boxed(elements());
-  };
-  /** `text` with a line break at each seam that `splits`; `seams` are offsets in order, `owners` their elements. */
+  /**
+   * `text` with a line break at each seam that splits; `seams` are offsets in order, `owners` their elements. One pass
+   * forward: where the word around a seam has its `@` (at most WORD_REACH away) is carried from seam to seam, so a
+   * page of a million seams in one long word costs one reading of the text, not one per seam.
+   */
   const closeSeams = (text: string, seams: number[], owners: Element[]): string => {
     const breaks: number[] = [];
+    // Behind the seam: the last `@` and the last character that ends a word, read up to `behind`.
+    let behind = 0;
+    let lastAt = -1;
+    let lastStop = -1;
+    // Ahead: the window [aheadFrom, aheadEnd) read from an earlier seam, and the first `@` in it (or -1).
+    let aheadFrom = 0;
+    let aheadEnd = 0;
+    let aheadAt = -1;
     for (let first = 0; first < seams.length;) {
       const at = seams[first]!;
       let next = first + 1;
       while (next < seams.length && seams[next] === at) next++;
       const run = first;
-      if (at < text.length && splits(text, at, () => owners.slice(run, next))) breaks.push(at);
       first = next;
+      if (at >= text.length || !alphanumeric(text.charCodeAt(at - 1)) || !alphanumeric(text.charCodeAt(at))) continue;
+      for (; behind < at; behind++) {
+        const code = text.charCodeAt(behind);
+        if (code === 64) lastAt = behind;
+        else if (!inWord(code)) lastStop = behind;
+      }
+      const atBefore = lastAt > lastStop && at - lastAt <= WORD_REACH ? lastAt : -1;
+      let split = atBefore !== -1 && DOMAIN_DONE.test(text.slice(atBefore + 1, at));
+      if (!split) {
+        if (at < aheadFrom || at >= aheadEnd) {
+          aheadFrom = at;
+          aheadAt = -1;
+          for (aheadEnd = at; aheadEnd < text.length && aheadEnd - at < WORD_REACH; aheadEnd++) {
+            const code = text.charCodeAt(aheadEnd);
+            if (code === 64) {
+              aheadAt = aheadEnd;
+              break;
+            }
+            if (!inWord(code)) break;
+          }
+        }
+        const atAhead = aheadAt >= at ? aheadAt : -1;
+        split = (atBefore !== -1 || atAhead !== -1) && boxed(owners.slice(run, next));
+      }
+      if (split) breaks.push(at);
     }
     if (breaks.length === 0) return text;
     const out: string[] = [];
