@@ -142,10 +142,11 @@ export function collectPageEmails(): PageScan {
     let behind = 0;
     let lastAt = -1;
     let lastStop = -1;
-    // Ahead: the window [aheadFrom, aheadEnd) read from an earlier seam, and the first `@` in it (or -1).
-    let aheadFrom = 0;
-    let aheadEnd = 0;
-    let aheadAt = -1;
+    // Ahead: text[ahead] is the first `@` or character that ends a word at or after the seam, once read up to there;
+    // or (where the window of WORD_REACH ended the reading first) the next character to read. Word characters lie
+    // between the seam and it, so a later seam of the same word carries on from it rather than trusting a window
+    // that ended short of its own.
+    let ahead = 0;
     for (let first = 0; first < seams.length;) {
       const at = seams[first]!;
       let next = first + 1;
@@ -161,19 +162,12 @@ export function collectPageEmails(): PageScan {
       const atBefore = lastAt > lastStop && at - lastAt <= WORD_REACH ? lastAt : -1;
       let split = atBefore !== -1 && DOMAIN_DONE.test(text.slice(atBefore + 1, at));
       if (!split) {
-        if (at < aheadFrom || at >= aheadEnd) {
-          aheadFrom = at;
-          aheadAt = -1;
-          for (aheadEnd = at; aheadEnd < text.length && aheadEnd - at < WORD_REACH; aheadEnd++) {
-            const code = text.charCodeAt(aheadEnd);
-            if (code === 64) {
-              aheadAt = aheadEnd;
-              break;
-            }
-            if (!inWord(code)) break;
-          }
+        if (ahead < at) ahead = at;
+        for (; ahead < text.length && ahead - at < WORD_REACH; ahead++) {
+          const code = text.charCodeAt(ahead);
+          if (code === 64 || !inWord(code)) break;
         }
-        const atAhead = aheadAt >= at ? aheadAt : -1;
+        const atAhead = ahead - at < WORD_REACH && text.charCodeAt(ahead) === 64 ? ahead : -1;
         split = (atBefore !== -1 || atAhead !== -1) && boxed(owners.slice(run, next));
       }
       if (split) breaks.push(at);

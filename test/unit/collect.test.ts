@@ -171,3 +171,61 @@ describe('collectPageEmails: running text', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('collectPageEmails: seams read in one pass', () => {
+  /** The per-seam rule, read again from scratch at each seam (as before the one-pass cursors): the reference. */
+  const REACH = 320;
+  const alnum = (code: number) => code >= 128 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  const inWord = (code: number) => alnum(code) || "._%+'-@".includes(String.fromCharCode(code));
+  const wordAt = (value: string, at: number, step: -1 | 1) => {
+    for (let i = at, n = 0; i >= 0 && i < value.length && n < REACH; i += step, n++) {
+      if (value[i] === '@') return i;
+      if (!inWord(value.charCodeAt(i))) return -1;
+    }
+    return -1;
+  };
+  const naive = (value: string, seams: [number, boolean][]) => {
+    const breaks = new Set<number>();
+    for (const [at] of seams) {
+      if (at >= value.length || !alnum(value.charCodeAt(at - 1)) || !alnum(value.charCodeAt(at))) continue;
+      const boxedHere = seams.some(([offset, boxed]) => offset === at && boxed);
+      const before = wordAt(value, at - 1, -1);
+      if ((before !== -1 && /\.[A-Za-z\u0080-\uffff]{2,}$/.test(value.slice(before + 1, at))) || ((before !== -1 || wordAt(value, at, 1) !== -1) && boxedHere)) breaks.add(at);
+    }
+    return [...value].map((char, i) => (breaks.has(i) ? `\n${char}` : char)).join('');
+  };
+
+  it('a seam whose @ ahead lies past the window an earlier seam of the same long word read still sees it', () => {
+    // One word: the first seam (the inline-block starts) reads 320 letters ahead and meets no @; the second (it ends,
+    // 300 letters on) has the @ 23 letters ahead, 323 past the first. The box stands apart from the address after it.
+    const box = Object.assign(element('SPAN', text('b'.repeat(300))), { ownerDocument: { defaultView: { getComputedStyle: () => ({ display: 'inline-block' }) } } });
+    documentWith(element('BODY', element('P', text('a'.repeat(300)), box, text(`${'c'.repeat(20)}ada@example.com`))));
+    expect(findPeople(collectPageEmails().candidates).emails.map((person) => person.email)).toEqual([`${'c'.repeat(20)}ada@example.com`]);
+  });
+
+  it('property: the one-pass cursors break a page where reading each seam afresh would', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('a'.repeat(300), 'b'.repeat(50), 'ada', '@', 'example', '.com', '.co', 'm', ' ', 'x', 'Sales'),
+      fc.stringMatching(/^[a-c@. ]{0,6}$/),
+    );
+    const part = fc.record({ value: piece, span: fc.constantFrom(null, 'inline', 'inline-block') });
+    fc.assert(fc.property(fc.array(part, { maxLength: 25 }), (parts) => {
+      let value = '\n';
+      const seams: [number, boolean][] = [];
+      const children = parts.map(({ value: piece, span }) => {
+        if (span === null) {
+          value += piece;
+          return text(piece);
+        }
+        seams.push([value.length, span !== 'inline']);
+        value += piece;
+        seams.push([value.length, span !== 'inline']);
+        return Object.assign(element('SPAN', text(piece)), { ownerDocument: { defaultView: { getComputedStyle: () => ({ display: span }) } } });
+      });
+      documentWith(element('BODY', element('P', ...children)));
+      const walked = collectPageEmails().candidates;
+      pageOf(naive(`${value}\n`, seams));
+      expect(walked).toEqual(collectPageEmails().candidates);
+    }), { numRuns: 2_000 });
+  });
+});
