@@ -114,12 +114,12 @@ export function collectPageEmails(): PageScan {
   /**
    * Where an inline element starts or ends there is a seam: its offset in the text and the element are noted (not
    * written into the text). Text on both sides of a seam runs together, as it does on screen — `<b>ada</b>@example.com`,
-   * `ada@<mark>example</mark>.com` — except where the page shows two things: `closeSeams` writes a line break at a
-   * seam that lies between letters or digits of a word holding an `@` when either the elements there are laid out as
-   * boxes of their own (a flex or grid item, a block, an inline-block: `<span>Ada Lovelace</span><span>ada@example.com</span>`
-   * in a flex row), or the address before it is already whole (`<span>ada@example.com</span><span>Sales</span>`:
-   * never `…@example.comSales`). The style is read only at such seams, rarely more than a few per page, and the text
-   * is copied again only when a break is written.
+   * `ada@<mark>example</mark>.com`, `ada@example.<mark>co</mark>m` — except where the page shows two things:
+   * `closeSeams` writes a line break at a seam between letters or digits of a word holding an `@` when either the
+   * elements there are laid out as boxes of their own (a flex or grid item, a block, an inline-block:
+   * `<span>Ada Lovelace</span><span>ada@example.com</span>` in a flex row), or the element holding the `@` ends there
+   * after a whole domain (`<span>ada@example.com</span><span>Sales</span>`: never `…@example.comSales`). The style is
+   * read only at such seams, rarely more than a few per page, and the text is copied again only when a break is written.
    */
   const DOMAIN_DONE = /\.[A-Za-z\u0080-\uffff]{2,}$/;
   const WORD_REACH = 320;
@@ -136,7 +136,7 @@ export function collectPageEmails(): PageScan {
    * forward: where the word around a seam has its `@` (at most WORD_REACH away) is carried from seam to seam, so a
    * page of a million seams in one long word costs one reading of the text, not one per seam.
    */
-  const closeSeams = (text: string, seams: number[], owners: Element[]): string => {
+  const closeSeams = (text: string, seams: number[], owners: Element[], closedFrom: number[]): string => {
     const breaks: number[] = [];
     // Behind the seam: the last `@` and the last character that ends a word, read up to `behind`.
     let behind = 0;
@@ -160,7 +160,11 @@ export function collectPageEmails(): PageScan {
         else if (!inWord(code)) lastStop = behind;
       }
       const atBefore = lastAt > lastStop && at - lastAt <= WORD_REACH ? lastAt : -1;
-      let split = atBefore !== -1 && DOMAIN_DONE.test(text.slice(atBefore + 1, at));
+      // A whole domain ends the address only where the element holding its `@` ends too (`<a>ada@example.com</a>`
+      // then a word): a highlight ending inside a domain (`ada@example.<mark>co</mark>m`) is part of it.
+      let encloses = false;
+      for (let index = run; index < next && !encloses; index++) encloses = closedFrom[index]! >= 0 && closedFrom[index]! <= atBefore;
+      let split = atBefore !== -1 && encloses && DOMAIN_DONE.test(text.slice(atBefore + 1, at));
       if (!split) {
         if (ahead < at) ahead = at;
         for (; ahead < text.length && ahead - at < WORD_REACH; ahead++) {
@@ -197,11 +201,19 @@ export function collectPageEmails(): PageScan {
     };
     const seams: number[] = [];
     const owners: Element[] = [];
-    const seam = (element: Element) => {
+    // For a seam where an element ends: where its text began (else -1). `open` holds the inline elements entered.
+    const closedFrom: number[] = [];
+    const open: number[] = [];
+    const seam = (element: Element, closing: boolean) => {
       // <wbr> only says where a line may break: an address written across one is one address.
       if (element.tagName === 'WBR') return;
       seams.push(length);
       owners.push(element);
+      if (closing) closedFrom.push(open.pop() ?? -1);
+      else {
+        open.push(length);
+        closedFrom.push(-1);
+      }
     };
     let size = 0;
     let node: Node | null = root.firstChild;
@@ -223,7 +235,7 @@ export function collectPageEmails(): PageScan {
           }
         }
         if (isBlock(element)) push('\n');
-        else seam(element);
+        else seam(element, false);
         inside = element.firstChild !== null;
       }
       if (inside) {
@@ -234,7 +246,7 @@ export function collectPageEmails(): PageScan {
       while (node && node !== root) {
         if (node.nodeType === Node.ELEMENT_NODE && !SKIPPED.has((node as Element).tagName)) {
           if (isBlock(node as Element)) push('\n');
-          else seam(node as Element);
+          else seam(node as Element, true);
         }
         if (node.nextSibling) {
           node = node.nextSibling;
@@ -244,7 +256,7 @@ export function collectPageEmails(): PageScan {
       }
       if (node === root) break;
     }
-    return closeSeams(parts.join(''), seams, owners);
+    return closeSeams(parts.join(''), seams, owners, closedFrom);
   };
 
   const roots: (Document | ShadowRoot)[] = [document];
