@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpStorage, openPopup } from '../../scripts/extension';
 import { parseContact } from '../../src/shared/contact';
-import { cardNames, createWorld, type World } from './setup';
+import { cardNames, createWorld, popupFromMenu, type World } from './setup';
 
 let world: World;
 beforeAll(async () => {
@@ -268,31 +268,16 @@ describe('what the rep typed and did stays put', () => {
 });
 
 describe('other ways in', () => {
-  const popupFromMenu = async (info: Record<string, string>): Promise<Page> => {
-    const pages = await world.ext.browser.pages();
-    const page = pages.find((candidate) => candidate.url() === world.demoUrl)!;
-    await page.bringToFront();
-    const popupUrl = `chrome-extension://${world.ext.extensionId}/${world.ext.popupPath}`;
-    const worker = await world.ext.worker();
-    const [target] = await Promise.all([
-      world.ext.browser.waitForTarget((candidate) => candidate.url().startsWith(popupUrl), { timeout: 10_000 }),
-      worker.evaluate(async (clicked) => {
-        const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-        await (globalThis as unknown as { handleMenuClick(info: unknown, tab: unknown): Promise<void> }).handleMenuClick(clicked, tab);
-      }, info),
-    ]);
-    return target.asPage();
-  };
 
   it('context menu on a mailto: link → the popup on that one address', async () => {
     const email = state().seed.demoKnownEmails[3]!;
-    const popup = await popupFromMenu({ menuItemId: 'lookup-link', linkUrl: `mailto:${email}?subject=Hi` });
+    const popup = await popupFromMenu(world, { menuItemId: 'lookup-link', linkUrl: `mailto:${email}?subject=Hi` });
     expect(await cardNames(popup)).toEqual([contactFor(email).name]);
   });
 
   it('context menu on selected words → the popup searching for them', async () => {
     const contact = contactFor(state().seed.demoKnownEmails[1]!);
-    const popup = await popupFromMenu({ menuItemId: 'lookup-selection', selectionText: `  ${contact.name}\n` });
+    const popup = await popupFromMenu(world, { menuItemId: 'lookup-selection', selectionText: `  ${contact.name}\n` });
     await popup.waitForSelector(`section[aria-label="Search results for ${contact.name}"] article.card`);
     expect(await popup.$eval('input[type=search]', (input) => (input as HTMLInputElement).value)).toBe(contact.name);
   });

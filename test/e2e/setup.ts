@@ -66,6 +66,25 @@ export async function createWorld(options: DevStackOptions & { userDataDir?: str
 }
 
 /** Empties the extension's contact cache, so the next popup must ask Agile CRM (sign-in leaves it warm). */
+/**
+ * What a click on a context-menu item does (CDP cannot click a context menu): the worker's own handler, called with
+ * `info` on the demo tab, and the popup it opens.
+ */
+export async function popupFromMenu(world: World, info: Record<string, string>): Promise<Page> {
+  const page = (await world.ext.browser.pages()).find((candidate) => candidate.url() === world.demoUrl)!;
+  await page.bringToFront();
+  const popupUrl = `chrome-extension://${world.ext.extensionId}/${world.ext.popupPath}`;
+  const worker = await world.ext.worker();
+  const [target] = await Promise.all([
+    world.ext.browser.waitForTarget((candidate) => candidate.url().startsWith(popupUrl), { timeout: 10_000 }),
+    worker.evaluate(async (clicked) => {
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      await (globalThis as unknown as { handleMenuClick(info: unknown, tab: unknown): Promise<void> }).handleMenuClick(clicked, tab);
+    }, info),
+  ]);
+  return target.asPage();
+}
+
 export async function clearContactCache(world: World): Promise<void> {
   const worker = await world.ext.worker();
   await worker.evaluate(async () => {

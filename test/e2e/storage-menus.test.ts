@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUDGET_BYTES } from '../../src/background/contact-cache';
 import { parseContact } from '../../src/shared/contact';
-import { cardNames, createWorld, type World } from './setup';
+import { cardNames, createWorld, popupFromMenu, type World } from './setup';
 
 let world: World;
 beforeAll(async () => {
@@ -182,30 +182,15 @@ describe('context-menu items are always there', () => {
     }
   };
 
-  /** What a click on an item does (CDP cannot click a context menu): the worker's own handler, on the demo tab. */
-  const popupFromMenu = async (info: Record<string, string>): Promise<Page> => {
-    const page = (await world.ext.browser.pages()).find((candidate) => candidate.url() === world.demoUrl)!;
-    await page.bringToFront();
-    const popupUrl = `chrome-extension://${world.ext.extensionId}/${world.ext.popupPath}`;
-    const worker = await world.ext.worker();
-    const [target] = await Promise.all([
-      world.ext.browser.waitForTarget((candidate) => candidate.url().startsWith(popupUrl), { timeout: 10_000 }),
-      worker.evaluate(async (clicked) => {
-        const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-        await (globalThis as unknown as { handleMenuClick(info: unknown, tab: unknown): Promise<void> }).handleMenuClick(clicked, tab);
-      }, info),
-    ]);
-    return target.asPage();
-  };
   const nameOf = (email: string) => parseContact(state().contactByEmail(email)).name;
 
   it('a mailto: link looks up every recipient; a selection, whole addresses only', async () => {
     const [first, second, third] = state().seed.demoKnownEmails;
     const { apostrophe, cutOfApostrophe } = state().seed.quirks;
-    const link = await popupFromMenu({ menuItemId: 'lookup-link', linkUrl: `mailto:${first},${encodeURIComponent(apostrophe)}?cc=${second}&bcc=${third}&subject=Hi` });
+    const link = await popupFromMenu(world, { menuItemId: 'lookup-link', linkUrl: `mailto:${first},${encodeURIComponent(apostrophe)}?cc=${second}&bcc=${third}&subject=Hi` });
     expect((await cardNames(link)).sort()).toEqual([first, apostrophe, second, third].map((email) => nameOf(email!)).sort());
     await link.close();
-    const selection = await popupFromMenu({ menuItemId: 'lookup-selection', selectionText: `Cc: ${apostrophe}` });
+    const selection = await popupFromMenu(world, { menuItemId: 'lookup-selection', selectionText: `Cc: ${apostrophe}` });
     expect(await cardNames(selection)).toEqual([nameOf(apostrophe)]);
     expect(await cardNames(selection)).not.toContain(nameOf(cutOfApostrophe));
     await selection.close();
